@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minixvm: MINIX 3 style memory grants for Linux.
+ *
+ * The module registers the misc device /dev/minixvm.  A process opens it and
+ * talks to it with ioctls (uapi/linux/minixvm.h).  This file holds the
+ * device, the ioctl dispatcher and the module's sysfs attributes; region.c
+ * owns the memory and mapmem.c maps it.
+ *
+ * Every command takes a pointer to a structure that starts with its size.
+ * The dispatcher reads the size, copies the structure in once with
+ * copy_struct_from_user() and hands a kernel copy to the handler; what the
+ * handler changed is copied back, as much of it as the caller's size holds.
+ * This is the extensible-ioctl pattern of iommufd.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/stddef.h>
+#include <linux/uaccess.h>
+
+#include <linux/minixvm.h>
+
+#include "internal.h"
+
+static bool selftest_warn;
+module_param(selftest_warn, bool, 0444);
+MODULE_PARM_DESC(selftest_warn,
+		 "Test harness self-check only: WARN once at load (default: off)");
+
+/**
+ * struct mxvm_file - state of one open file of /dev/minixvm
+ * @pid: the process that opened it, for diagnostics
+ */
+struct mxvm_file {
+	struct pid *pid;
+};
+
+/* Every command structure, so that one buffer holds any of them. */
+union mxvm_cmd_buf {
+	struct minixvm_api api;
+};
+
+/**
+ * struct mxvm_ioctl_op - how to dispatch one command
+ * @cmd: the full ioctl number
+ * @size: the size of the structure this module knows
+ * @min_size: the size of its first version; smaller is EINVAL
+ * @execute: the handler, given a kernel copy of the structure
+ */
+struct mxvm_ioctl_op {
+	unsigned int cmd;
+	u32 size;
+	u32 min_size;
+	int (*execute)(struct mxvm_file *mf, void *arg);
+};
+
+static int mxvm_ioc_api(struct mxvm_file *mf, void *arg);
+
+#define MXVM_IOCTL_OP(_cmd, _fn, _struct, _last)			\
+	[_IOC_NR(_cmd)] = {						\
+		.cmd = _cmd,						\
+		.size = sizeof(_struct) +				\
+			BUILD_BUG_ON_ZERO(sizeof(union mxvm_cmd_buf) <	\
+					  sizeof(_struct)),		\
+		.min_size = offsetofend(_struct, _last),		\
+		.execute = _fn,						\
+	}
+
+static const struct mxvm_ioctl_op mxvm_ioctl_ops[] = {
+	MXVM_IOCTL_OP(MINIXVM_IOC_API, mxvm_ioc_api, struct minixvm_api,
+		      __reserved),
+};
+
+/* What MINIXVM_IOC_API reports. */
+#define MXVM_FEATURES	((u64)MINIXVM_FEATURES_NONE)
+#define MXVM_IOCTLS	(BIT_ULL(_MINIXVM_API))
+
+static int mxvm_ioc_api(struct mxvm_file *mf, void *arg)
+{
+	struct minixvm_api *api = arg;
+
+	if (api->flags || api->__reserved)
+		return -EINVAL;
+	if (api->api != MINIXVM_API)
+		return -EINVAL;
+	if (api->features & ~MXVM_FEATURES)
+		return -EINVAL;
+
+	api->features = MXVM_FEATURES;
+	api->out_ioctls = MXVM_IOCTLS;
+	api->out_page_size = PAGE_SIZE;
+	return 0;
+}
+
+static long mxvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct mxvm_file *mf = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	const struct mxvm_ioctl_op *op;
+	union mxvm_cmd_buf buf;
+	unsigned int nr = _IOC_NR(cmd);
+	u32 usize;
+	int ret;
+
+	if (_IOC_TYPE(cmd) != MINIXVM_TYPE || nr >= ARRAY_SIZE(mxvm_ioctl_ops))
+		return -ENOTTY;
+	op = &mxvm_ioctl_ops[nr];
+	if (op->cmd != cmd)
+		return -ENOTTY;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < op->min_size)
+		return -EINVAL;
+	/* A larger structure is fine if its tail is zero; bound the scan. */
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	ret = copy_struct_from_user(&buf, op->size, uarg, usize);
+	if (ret)
+		return ret;
+
+	ret = op->execute(mf, &buf);
+	if (ret)
+		return ret;
+	if (copy_to_user(uarg, &buf, min(op->size, usize)))
+		return -EFAULT;
+	return 0;
+}
+
+static int mxvm_open(struct inode *inode, struct file *file)
+{
+	struct mxvm_file *mf;
+
+	mf = mxvm_alloc_obj(sizeof(*mf), GFP_KERNEL);
+	if (!mf)
+		return -ENOMEM;
+	mf->pid = get_task_pid(current, PIDTYPE_TGID);
+	file->private_data = mf;
+	return nonseekable_open(inode, file);
+}
+
+static int mxvm_release(struct inode *inode, struct file *file)
+{
+	struct mxvm_file *mf = file->private_data;
+
+	put_pid(mf->pid);
+	mxvm_free_obj(mf);
+	return 0;
+}
+
+static const struct file_operations mxvm_fops = {
+	.owner		= THIS_MODULE,
+	.open		= mxvm_open,
+	.release	= mxvm_release,
+	.unlocked_ioctl	= mxvm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/* /sys/class/misc/minixvm/: read-only counters, one value per file. */
+
+static ssize_t nr_pages_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&mxvm_stats.pages));
+}
+static DEVICE_ATTR_RO(nr_pages);
+
+static ssize_t nr_objects_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&mxvm_stats.objects));
+}
+static DEVICE_ATTR_RO(nr_objects);
+
+static ssize_t api_version_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", MINIXVM_API);
+}
+static DEVICE_ATTR_RO(api_version);
+
+static struct attribute *mxvm_attrs[] = {
+	&dev_attr_nr_pages.attr,
+	&dev_attr_nr_objects.attr,
+	&dev_attr_api_version.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(mxvm);
+
+static struct miscdevice mxvm_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "minixvm",
+	.fops	= &mxvm_fops,
+	.groups	= mxvm_groups,
+	.mode	= 0666,
+};
+
+static int __init mxvm_init(void)
+{
+	int ret;
+
+	ret = misc_register(&mxvm_misc);
+	if (ret)
+		return ret;
+	/* Proves to the test harness that it sees kernel warnings. */
+	WARN(selftest_warn, "minixvm: selftest_warn set: planted warning\n");
+	pr_info("API %d ready on /dev/%s\n", MINIXVM_API, mxvm_misc.name);
+	return 0;
+}
+
+static void __exit mxvm_exit(void)
+{
+	misc_deregister(&mxvm_misc);
+	/* Nothing can be left: every file holds a module reference. */
+	WARN_ON(atomic_long_read(&mxvm_stats.pages));
+	WARN_ON(atomic_long_read(&mxvm_stats.objects));
+}
+
+module_init(mxvm_init);
+module_exit(mxvm_exit);
+
+MODULE_DESCRIPTION("MINIX 3 style memory grants: shared, read-only and copy-on-write mappings between processes");
+MODULE_LICENSE("GPL");

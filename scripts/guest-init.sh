@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the minixvm test guests (busybox).  The host chooses what to do
+# with minixvm_mode= on the kernel command line (unknown key=value boot
+# parameters reach init as environment variables):
+#   check           run the selftests (run.sh) and unload the module
+#   demo            run the demo program
+#   selfcheck-warn  load the module with its planted WARN; the host must see it
+# Results go to the second serial port (/dev/ttyS1), kernel messages to the
+# console on the first.  At the end init writes 3 to the isa-debug-exit port,
+# which makes qemu exit with status 7: any other status means the guest did
+# not get here.
+
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+
+out=/dev/ttyS1
+dir=/minixvm
+echo "minixvm-guest: $(uname -r) mode=${minixvm_mode:-check}" >"$out"
+
+case "${minixvm_mode:-check}" in
+check)
+	"$dir/run.sh" --module "$dir/minix_vm.ko" --tests "$dir/tests" >"$out" 2>&1
+	;;
+demo)
+	insmod "$dir/minix_vm.ko" &&
+		"$dir/tests/demo" >"$out" 2>&1 &&
+		rmmod minix_vm
+	;;
+selfcheck-warn)
+	insmod "$dir/minix_vm.ko" selftest_warn=1 && rmmod minix_vm
+	;;
+*)
+	echo "minixvm-guest: unknown mode '$minixvm_mode'" >"$out"
+	;;
+esac
+
+echo "minixvm-guest: done" >"$out"
+sync
+printf '\003' | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+poweroff -f
