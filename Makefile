@@ -40,11 +40,16 @@ check-debug:
 demo:
 	scripts/vmcheck.sh --demo 6.1
 
-check-host: modules selftests
+check-host: check-host-kdir modules selftests
 	selftests/minixvm/run.sh --module $(CURDIR)/minix_vm.ko \
 		--tests $(O_BUILD)/selftests
+
+check-host-kdir:
+	@test -d $(KDIR) || { echo "no kernel build directory $(KDIR):" \
+		"install the headers of the running kernel or set KDIR" >&2; exit 1; }
 
 lint:
 	scripts/lint.sh
 
-.PHONY: all modules clean selftests check check-debug demo check-host lint
+.PHONY: all modules clean selftests check check-debug demo check-host \
+	check-host-kdir lint

@@ -63,7 +63,7 @@ struct mxvm_ioctl_op {
 static int mxvm_ioc_api(struct mxvm_file *mf, void *arg);
 
 #define MXVM_IOCTL_OP(_cmd, _fn, _struct, _last)			\
-	[_IOC_NR(_cmd)] = {						\
+	{								\
 		.cmd = _cmd,						\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union mxvm_cmd_buf) <	\
@@ -72,9 +72,10 @@ static int mxvm_ioc_api(struct mxvm_file *mf, void *arg);
 		.execute = _fn,						\
 	}
 
+/* Indexed by command number; mxvm_ioctl() checks the whole number. */
 static const struct mxvm_ioctl_op mxvm_ioctl_ops[] = {
-	MXVM_IOCTL_OP(MINIXVM_IOC_API, mxvm_ioc_api, struct minixvm_api,
-		      __reserved),
+	[_MINIXVM_API] = MXVM_IOCTL_OP(MINIXVM_IOC_API, mxvm_ioc_api,
+				       struct minixvm_api, __reserved),
 };
 
 /* What MINIXVM_IOC_API reports. */

@@ -7,8 +7,9 @@
 # The tree is kept outside the repository, in
 #   ${XDG_CACHE_HOME:-~/.cache}/minixvm/debug-kernel/<key>/
 # where <key> hashes the source package version, the config fragment and
-# RECIPE below (bump it when the build steps change).  A tree whose key matches is reused; anything else is rebuilt
-# (about 12 minutes on 2 cores).  Prints the tree's path on stdout.
+# RECIPE below (bump it when the build steps change).  A tree whose key
+# matches is reused; anything else is rebuilt (about 12 minutes on 2 cores).
+# Prints the tree's path on stdout.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

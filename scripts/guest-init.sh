@@ -28,9 +28,17 @@ check)
 	"$dir/run.sh" --module "$dir/minix_vm.ko" --tests "$dir/tests" >"$out" 2>&1
 	;;
 demo)
-	insmod "$dir/minix_vm.ko" &&
-		"$dir/tests/demo" >"$out" 2>&1 &&
-		rmmod minix_vm
+	{
+		echo "\$ insmod minix_vm.ko"
+		insmod "$dir/minix_vm.ko" &&
+			dmesg | grep 'minix_vm: API' |
+				sed 's/^\[[^]]*\] /    kernel says: /'
+		"$dir/tests/demo"
+		echo
+		echo "\$ rmmod minix_vm"
+		rmmod minix_vm && [ ! -e /dev/minixvm ] &&
+			echo "    unloaded: /dev/minixvm is gone and nothing was left behind"
+	} >"$out" 2>&1
 	;;
 selfcheck-warn)
 	insmod "$dir/minix_vm.ko" selftest_warn=1 && rmmod minix_vm

@@ -67,6 +67,14 @@ latest_612() {
 	[ -n "$d" ] && basename "$d" | sed 's/^linux-headers-//'
 }
 
+fetch_deb() {	# fetch_deb DIR KVER VERSION: the image package, signed or not
+	local pkg
+	for pkg in "linux-image-$2" "linux-image-$2-unsigned"; do
+		(cd "$1" && apt-get download -q "$pkg=$3" >&2 2>/dev/null) && return 0
+	done
+	return 1
+}
+
 # Fetch (once) the vmlinuz of a Debian kernel package matching its headers.
 debian_vmlinuz() {
 	local kver=$1 ver dir tmp pkg
@@ -75,9 +83,9 @@ debian_vmlinuz() {
 	if [ ! -f "$dir/vmlinuz" ]; then
 		say "fetching linux-image-$kver $ver"
 		tmp=$(mktemp -d)
-		for pkg in "linux-image-$kver" "linux-image-$kver-unsigned"; do
-			(cd "$tmp" && apt-get download -q "$pkg=$ver" >&2 2>/dev/null) && break
-		done
+		fetch_deb "$tmp" "$kver" "$ver" ||
+			{ [ "$(id -u)" = 0 ] && apt-get update -qq >&2 &&
+			  fetch_deb "$tmp" "$kver" "$ver"; }
 		if ! ls "$tmp"/*.deb >/dev/null 2>&1; then
 			rm -rf "$tmp"
 			say "cannot download linux-image-$kver=$ver (run apt-get update?)"
@@ -256,7 +264,5 @@ for f in "${failures[@]}"; do
 done
 summary="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && summary+=", $skip skipped"
-mkdir -p "$O_BUILD"
-echo "$summary" >"$O_BUILD/summary-$(echo "$@" | tr ' ' '-')${demo:+}"
 echo "$summary"
 [ "$fail" = 0 ]

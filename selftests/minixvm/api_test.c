@@ -52,7 +52,8 @@ TEST(device_node)
 	close(fd);
 	ASSERT_LT(0, n);
 	buf[n] = '\0';
-	ASSERT_EQ(2, sscanf(buf, "%u:%u", &maj, &min));
+	n = sscanf(buf, "%u:%u", &maj, &min);
+	ASSERT_EQ(2, n);
 	EXPECT_EQ(10, maj);	/* MISC_MAJOR */
 	EXPECT_EQ(makedev(maj, min), st.st_rdev);
 }
@@ -187,7 +188,7 @@ TEST_F(dev, unknown_ioctl)
 	};
 	struct minixvm_api api = { .size = sizeof(api), .api = MINIXVM_API };
 
-	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(cmds); i++) {
 		EXPECT_EQ(-1, ioctl(self->fd, cmds[i], &api))
 			TH_LOG("cmd %#lx", cmds[i]);
 		EXPECT_EQ(ENOTTY, errno) TH_LOG("cmd %#lx", cmds[i]);
@@ -213,9 +214,11 @@ TEST_F(dev, object_counter)
 /* The counters are read-only, for everybody. */
 TEST(sysfs_read_only)
 {
-	const char *attrs[] = { "nr_pages", "nr_objects", "api_version" };
+	static const char * const attrs[] = {
+		"nr_pages", "nr_objects", "api_version",
+	};
 
-	for (unsigned int i = 0; i < 3; i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(attrs); i++) {
 		char path[128];
 		struct stat st;
 

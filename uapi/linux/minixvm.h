@@ -47,6 +47,8 @@ enum {
  * None are defined by version 1 of the interface; later versions add bits
  * here as capabilities arrive.  A program asks for the bits it needs in
  * &struct minixvm_api.features and gets EINVAL if one of them is missing.
+ *
+ * @MINIXVM_FEATURES_NONE: no optional feature
  */
 enum minixvm_features {
 	MINIXVM_FEATURES_NONE = 0,
