@@ -33,6 +33,11 @@ module_param(selftest_warn, bool, 0444);
 MODULE_PARM_DESC(selftest_warn,
 		 "Test harness self-check only: WARN once at load (default: off)");
 
+static bool selftest_leak;
+module_param(selftest_leak, bool, 0444);
+MODULE_PARM_DESC(selftest_leak,
+		 "Test harness self-check only: leak 64 bytes at load (default: off)");
+
 /**
  * struct mxvm_file - state of one open file of /dev/minixvm
  * @pid: the process that opened it, for diagnostics
@@ -210,8 +215,13 @@ static int __init mxvm_init(void)
 	ret = misc_register(&mxvm_misc);
 	if (ret)
 		return ret;
-	/* Proves to the test harness that it sees kernel warnings. */
+	/*
+	 * Prove to the test harness that it sees kernel warnings and, on the
+	 * debug kernel, leaks.  Never set outside the harness's self-checks.
+	 */
 	WARN(selftest_warn, "minixvm: selftest_warn set: planted warning\n");
+	if (selftest_leak && kmalloc(64, GFP_KERNEL))
+		pr_info("selftest_leak set: planted a 64-byte leak\n");
 	pr_info("API %d ready on /dev/%s\n", MINIXVM_API, mxvm_misc.name);
 	return 0;
 }

@@ -7,6 +7,8 @@
 #   check           run the selftests (run.sh) and unload the module
 #   demo            run the demo program
 #   selfcheck-warn  load the module with its planted WARN; the host must see it
+#   selfcheck-leak  run the tests with the module's planted leak; run.sh must
+#                   report it where kmemleak exists
 # Results go to the second serial port (/dev/ttyS1), kernel messages to the
 # console on the first.  At the end init writes 3 to the isa-debug-exit port,
 # which makes qemu exit with status 7: any other status means the guest did
@@ -42,6 +44,10 @@ demo)
 	;;
 selfcheck-warn)
 	insmod "$dir/minix_vm.ko" selftest_warn=1 && rmmod minix_vm
+	;;
+selfcheck-leak)
+	"$dir/run.sh" --module "$dir/minix_vm.ko" --tests "$dir/tests" \
+		--params selftest_leak=1 >"$out" 2>&1
 	;;
 *)
 	echo "minixvm-guest: unknown mode '$minixvm_mode'" >"$out"

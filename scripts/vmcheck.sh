@@ -240,7 +240,19 @@ check_kernel() {	# check_kernel NAME
 		record FAIL "$KVER" vm.no_kernel_report
 	fi
 
-	# Self-check of the scan above: a planted WARN must be caught.
+	# Self-checks of the detectors above: a planted WARN must be caught,
+	# and where kmemleak runs, a planted leak.
+	if grep -q '^PASS kmemleak' "$results"; then
+		boot selfcheck-leak "$LOGS/selfcheck-leak-console.log" \
+			"$LOGS/selfcheck-leak-results.log"
+		rc=$?
+		if [ "$rc" = 7 ] && grep -q '^FAIL kmemleak' "$LOGS/selfcheck-leak-results.log"; then
+			record PASS "$KVER" harness.detects_planted_leak
+		else
+			record FAIL "$KVER" harness.detects_planted_leak
+		fi
+	fi
+
 	boot selfcheck-warn "$LOGS/selfcheck-console.log" "$LOGS/selfcheck-results.log"
 	rc=$?
 	if [ "$rc" = 7 ] && scan_reports "$LOGS/selfcheck-console.log" |
