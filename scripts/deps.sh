@@ -63,8 +63,9 @@ fi
 [ "${#missing[@]}" = 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
-	echo "minixvm: missing packages: ${missing[*]}" >&2
-	echo "run as root:  apt-get update && apt-get install -y --no-install-recommends ${missing[*]/@k612/linux-headers-6.12.NNN+deb12-amd64}" >&2
+	k612=$(k612_pkg)
+	echo "minixvm: missing packages: ${missing[*]/@k612/${k612:-linux-headers-6.12.*+deb12-amd64}}" >&2
+	echo "run as root:  apt-get update && apt-get install -y --no-install-recommends ${missing[*]/@k612/${k612:-linux-headers-6.12-amd64}}" >&2
 	exit 1
 fi
 
