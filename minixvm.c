@@ -38,17 +38,13 @@ module_param(selftest_leak, bool, 0444);
 MODULE_PARM_DESC(selftest_leak,
 		 "Test harness self-check only: leak 64 bytes at load (default: off)");
 
-/**
- * struct mxvm_file - state of one open file of /dev/minixvm
- * @pid: the process that opened it, for diagnostics
- */
-struct mxvm_file {
-	struct pid *pid;
-};
-
 /* Every command structure, so that one buffer holds any of them. */
 union mxvm_cmd_buf {
 	struct minixvm_api api;
+	struct minixvm_region_create region_create;
+	struct minixvm_region_destroy region_destroy;
+	struct minixvm_map map;
+	struct minixvm_unmap unmap;
 };
 
 /**
@@ -66,6 +62,10 @@ struct mxvm_ioctl_op {
 };
 
 static int mxvm_ioc_api(struct mxvm_file *mf, void *arg);
+static int mxvm_ioc_region_create(struct mxvm_file *mf, void *arg);
+static int mxvm_ioc_region_destroy(struct mxvm_file *mf, void *arg);
+static int mxvm_ioc_map(struct mxvm_file *mf, void *arg);
+static int mxvm_ioc_unmap(struct mxvm_file *mf, void *arg);
 
 #define MXVM_IOCTL_OP(_cmd, _fn, _struct, _last)			\
 	{								\
@@ -81,11 +81,26 @@ static int mxvm_ioc_api(struct mxvm_file *mf, void *arg);
 static const struct mxvm_ioctl_op mxvm_ioctl_ops[] = {
 	[_MINIXVM_API] = MXVM_IOCTL_OP(MINIXVM_IOC_API, mxvm_ioc_api,
 				       struct minixvm_api, __reserved),
+	[_MINIXVM_REGION_CREATE] =
+		MXVM_IOCTL_OP(MINIXVM_IOC_REGION_CREATE, mxvm_ioc_region_create,
+			      struct minixvm_region_create, out_offset),
+	[_MINIXVM_REGION_DESTROY] =
+		MXVM_IOCTL_OP(MINIXVM_IOC_REGION_DESTROY,
+			      mxvm_ioc_region_destroy,
+			      struct minixvm_region_destroy, __reserved),
+	[_MINIXVM_MAP] = MXVM_IOCTL_OP(MINIXVM_IOC_MAP, mxvm_ioc_map,
+				       struct minixvm_map, length),
+	[_MINIXVM_UNMAP] = MXVM_IOCTL_OP(MINIXVM_IOC_UNMAP, mxvm_ioc_unmap,
+					 struct minixvm_unmap, length),
 };
 
 /* What MINIXVM_IOC_API reports. */
-#define MXVM_FEATURES	((u64)MINIXVM_FEATURES_NONE)
-#define MXVM_IOCTLS	(BIT_ULL(_MINIXVM_API))
+#define MXVM_FEATURES	((u64)MINIXVM_FEATURE_REGIONS)
+#define MXVM_IOCTLS	(BIT_ULL(_MINIXVM_API) |			\
+			 BIT_ULL(_MINIXVM_REGION_CREATE) |		\
+			 BIT_ULL(_MINIXVM_REGION_DESTROY) |		\
+			 BIT_ULL(_MINIXVM_MAP) |			\
+			 BIT_ULL(_MINIXVM_UNMAP))
 
 static int mxvm_ioc_api(struct mxvm_file *mf, void *arg)
 {
@@ -102,6 +117,45 @@ static int mxvm_ioc_api(struct mxvm_file *mf, void *arg)
 	api->out_ioctls = MXVM_IOCTLS;
 	api->out_page_size = PAGE_SIZE;
 	return 0;
+}
+
+static int mxvm_ioc_region_create(struct mxvm_file *mf, void *arg)
+{
+	struct minixvm_region_create *rc = arg;
+
+	if (rc->flags & ~MINIXVM_REGION_WRITABLE || rc->__reserved)
+		return -EINVAL;
+	return mxvm_region_create(mf, rc->length,
+				  rc->flags & MINIXVM_REGION_WRITABLE,
+				  &rc->out_id, &rc->out_offset);
+}
+
+static int mxvm_ioc_region_destroy(struct mxvm_file *mf, void *arg)
+{
+	struct minixvm_region_destroy *rd = arg;
+
+	if (rd->flags || rd->__reserved)
+		return -EINVAL;
+	return mxvm_region_destroy(mf, rd->id);
+}
+
+static int mxvm_ioc_map(struct mxvm_file *mf, void *arg)
+{
+	struct minixvm_map *map = arg;
+
+	if (map->flags || map->__reserved)
+		return -EINVAL;
+	return mxvm_map(current->mm, map->src_addr, map->dst_addr,
+			map->length, map->mode);
+}
+
+static int mxvm_ioc_unmap(struct mxvm_file *mf, void *arg)
+{
+	struct minixvm_unmap *unmap = arg;
+
+	if (unmap->flags)
+		return -EINVAL;
+	return mxvm_unmap(current->mm, unmap->addr, unmap->length);
 }
 
 static long mxvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -147,7 +201,10 @@ static int mxvm_open(struct inode *inode, struct file *file)
 	if (!mf)
 		return -ENOMEM;
 	mf->pid = get_task_pid(current, PIDTYPE_TGID);
+	xa_init_flags(&mf->regions, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	file->private_data = mf;
+	/* Every file maps through the module's one address_space. */
+	file->f_mapping = mxvm_file_mapping();
 	return nonseekable_open(inode, file);
 }
 
@@ -155,6 +212,7 @@ static int mxvm_release(struct inode *inode, struct file *file)
 {
 	struct mxvm_file *mf = file->private_data;
 
+	mxvm_file_release_regions(mf);
 	put_pid(mf->pid);
 	mxvm_free_obj(mf);
 	return 0;
@@ -166,6 +224,7 @@ static const struct file_operations mxvm_fops = {
 	.release	= mxvm_release,
 	.unlocked_ioctl	= mxvm_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= mxvm_mmap,
 	.llseek		= noop_llseek,
 };
 
@@ -212,9 +271,14 @@ static int __init mxvm_init(void)
 {
 	int ret;
 
-	ret = misc_register(&mxvm_misc);
+	ret = mxvm_region_init();
 	if (ret)
 		return ret;
+	ret = misc_register(&mxvm_misc);
+	if (ret) {
+		mxvm_region_exit();
+		return ret;
+	}
 	/*
 	 * Prove to the test harness that it sees kernel warnings and, on the
 	 * debug kernel, leaks.  Never set outside the harness's self-checks.
@@ -229,7 +293,8 @@ static int __init mxvm_init(void)
 static void __exit mxvm_exit(void)
 {
 	misc_deregister(&mxvm_misc);
-	/* Nothing can be left: every file holds a module reference. */
+	mxvm_region_exit();
+	/* Nothing can be left: every file and mapping holds a module reference. */
 	WARN_ON(atomic_long_read(&mxvm_stats.pages));
 	WARN_ON(atomic_long_read(&mxvm_stats.objects));
 }

@@ -64,7 +64,7 @@ TEST_F(dev, handshake)
 
 	ASSERT_EQ(0, mxvm_handshake(self->fd, &api));
 	EXPECT_EQ(MINIXVM_API, api.api);
-	EXPECT_EQ(0, api.features);
+	EXPECT_EQ(MINIXVM_FEATURE_REGIONS, api.features);
 	EXPECT_EQ(1ULL << _MINIXVM_API, api.out_ioctls & (1ULL << _MINIXVM_API));
 	EXPECT_EQ(sysconf(_SC_PAGESIZE), api.out_page_size);
 	EXPECT_EQ(sizeof(api), api.size);
@@ -107,9 +107,25 @@ TEST_F(dev, handshake_unknown_feature)
 	struct minixvm_api api = { .size = sizeof(api), .api = MINIXVM_API };
 
 	for (int bit = 0; bit < 64; bit++) {
+		if ((1ULL << bit) & MINIXVM_FEATURE_REGIONS)
+			continue;
 		api.features = 1ULL << bit;
 		expect_api_fails(_metadata, self->fd, &api, EINVAL);
 	}
+}
+
+/* Asking for a feature the module has succeeds and reports them all. */
+TEST_F(dev, handshake_known_feature)
+{
+	struct minixvm_api api = {
+		.size = sizeof(api),
+		.api = MINIXVM_API,
+		.features = MINIXVM_FEATURE_REGIONS,
+	};
+
+	ASSERT_EQ(0, ioctl(self->fd, MINIXVM_IOC_API, &api));
+	EXPECT_EQ(MINIXVM_FEATURE_REGIONS, api.features);
+	EXPECT_EQ(0x1f, api.out_ioctls);
 }
 
 TEST_F(dev, handshake_flags_and_reserved)

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * minixvm: the differences between the kernel versions it builds for
+ * (6.1 and 6.12 LTS), kept in one place so that the code reads the same on
+ * every version.
+ */
+#ifndef _MINIXVM_COMPAT_H
+#define _MINIXVM_COMPAT_H
+
+#include <linux/mm.h>
+#include <linux/version.h>
+
+/*
+ * vm_flags became read-only in 6.3, written through vm_flags_set() and
+ * friends, which also take the per-VMA lock.  Before, the field is written
+ * directly (under the mmap write lock, as ->mmap() holds it).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma,
+				  vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+#endif /* _MINIXVM_COMPAT_H */
