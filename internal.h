@@ -164,6 +164,20 @@ struct mxvm_file {
 	struct xarray regions;
 };
 
+/*
+ * Fault injection at every allocation site of the module, on kernels with
+ * CONFIG_FAULT_INJECTION: /sys/kernel/debug/fail_minixvm/ (see
+ * Documentation/fault-injection/fault-injection.rst).
+ */
+#ifdef CONFIG_FAULT_INJECTION
+bool mxvm_should_fail(void);
+#else
+static inline bool mxvm_should_fail(void)
+{
+	return false;
+}
+#endif
+
 /* region.c: module-owned pages and objects, counted */
 struct page *mxvm_alloc_page(gfp_t gfp);
 void mxvm_free_page(struct page *page);
@@ -178,6 +192,7 @@ struct mxvm_block *mxvm_block_take(struct list_head *list);
 void mxvm_block_copy(struct mxvm_block *dst, struct mxvm_block *src);
 void mxvm_block_get(struct mxvm_block *block, enum mxvm_share share);
 void mxvm_block_put(struct mxvm_block *block, struct list_head *to_free);
+int mxvm_slot_store(struct xarray *slots, unsigned long idx, void *entry);
 void mxvm_page_barrier(struct mxvm_block *block);
 void mxvm_zap(struct mxvm_region *region, unsigned long idx,
 	      unsigned long nr);

@@ -129,7 +129,8 @@ static int mxvm_resolve(struct mm_struct *mm, u64 addr, u64 len,
 		n++;
 	}
 
-	r->segs = kmalloc_array(n, sizeof(*r->segs), GFP_KERNEL);
+	r->segs = mxvm_should_fail() ? NULL :
+		  kmalloc_array(n, sizeof(*r->segs), GFP_KERNEL);
 	if (!r->segs)
 		return -ENOMEM;
 	r->nsegs = 0;
@@ -197,7 +198,8 @@ static int mxvm_reserve(struct mxvm_range *r, unsigned long npages)
 
 	mxvm_cursor_init(&c, r);
 	for (i = 0; i < npages; i++, mxvm_cursor_next(&c)) {
-		ret = xa_reserve(&c.seg->region->slots, mxvm_cursor_idx(&c),
+		ret = mxvm_should_fail() ? -ENOMEM :
+		      xa_reserve(&c.seg->region->slots, mxvm_cursor_idx(&c),
 				 GFP_KERNEL);
 		if (ret)
 			break;

@@ -27,6 +27,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/magic.h>
@@ -67,7 +69,41 @@ static struct maple_tree mxvm_windows = MTREE_INIT(mxvm_windows, 0);
 
 static const struct vm_operations_struct mxvm_vm_ops;
 
-/* Module-owned pages and objects, counted. */
+/* Module-owned pages and objects, counted, and made to fail on demand. */
+
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(mxvm_fail_attr);
+static struct dentry *mxvm_fail_dir;
+
+/**
+ * mxvm_should_fail() - whether this allocation is to fail (fault injection)
+ *
+ * Every allocation site of the module asks first, so that a test can fail
+ * each one in turn through /sys/kernel/debug/fail_minixvm/.
+ *
+ * Return: true if the caller must behave as if the allocation failed.
+ */
+bool mxvm_should_fail(void)
+{
+	return should_fail(&mxvm_fail_attr, 1);
+}
+
+static void mxvm_fail_init(void)
+{
+	/* Ignore errors: debugfs is a debugging aid. */
+	mxvm_fail_dir = fault_create_debugfs_attr("fail_minixvm", NULL,
+						  &mxvm_fail_attr);
+}
+
+static void mxvm_fail_exit(void)
+{
+	if (!IS_ERR_OR_NULL(mxvm_fail_dir))
+		debugfs_remove_recursive(mxvm_fail_dir);
+}
+#else
+static void mxvm_fail_init(void) {}
+static void mxvm_fail_exit(void) {}
+#endif
 
 /**
  * mxvm_alloc_page() - allocate a zeroed, memcg-charged page for the module
@@ -78,8 +114,11 @@ static const struct vm_operations_struct mxvm_vm_ops;
  */
 struct page *mxvm_alloc_page(gfp_t gfp)
 {
-	struct page *page = alloc_page(gfp | __GFP_ZERO | __GFP_ACCOUNT);
+	struct page *page;
 
+	if (mxvm_should_fail())
+		return NULL;
+	page = alloc_page(gfp | __GFP_ZERO | __GFP_ACCOUNT);
 	if (page)
 		atomic_long_inc(&mxvm_stats.pages);
 	return page;
@@ -108,8 +147,11 @@ void mxvm_free_page(struct page *page)
  */
 void *mxvm_alloc_obj(size_t size, gfp_t gfp)
 {
-	void *obj = kmalloc(size, gfp | __GFP_ZERO | __GFP_ACCOUNT);
+	void *obj;
 
+	if (!(gfp & __GFP_NOFAIL) && mxvm_should_fail())
+		return NULL;
+	obj = kmalloc(size, gfp | __GFP_ZERO | __GFP_ACCOUNT);
 	if (obj)
 		atomic_long_inc(&mxvm_stats.objects);
 	return obj;
@@ -247,6 +289,21 @@ void mxvm_block_put(struct mxvm_block *block, struct list_head *to_free)
 }
 
 /**
+ * mxvm_slot_store() - store into a slot that may not exist yet
+ * @slots: the region's slots
+ * @idx: the page index
+ * @entry: the (tagged) block
+ *
+ * Return: 0, or -ENOMEM when a node of the xarray could not be allocated.
+ */
+int mxvm_slot_store(struct xarray *slots, unsigned long idx, void *entry)
+{
+	if (mxvm_should_fail())
+		return -ENOMEM;
+	return xa_err(xa_store(slots, idx, entry, GFP_KERNEL));
+}
+
+/**
  * mxvm_page_barrier() - wait for faults that are installing a block's page
  * @block: a block whose slot just changed, or whose PTEs must go
  *
@@ -325,6 +382,8 @@ static int mxvm_window_insert(struct mxvm_window *window)
 	struct mxvm_window *cur;
 
 	lockdep_assert_held(&mxvm_lock);
+	if (mxvm_should_fail())
+		return -ENOMEM;
 	mt_for_each(&mxvm_windows, cur, index, MXVM_WINDOW_END - 1) {
 		if (cur->pgoff - start >= window->npages)
 			break;
@@ -440,7 +499,8 @@ int mxvm_region_create(struct mxvm_file *mf, u64 length, bool writable,
 		goto out_free_region;
 	}
 	region->window = window;
-	ret = xa_alloc(&mf->regions, id, region,
+	ret = mxvm_should_fail() ? -ENOMEM :
+	      xa_alloc(&mf->regions, id, region,
 		       XA_LIMIT(1, max(READ_ONCE(max_regions), 1U)),
 		       GFP_KERNEL);
 	if (ret)
@@ -557,16 +617,16 @@ static bool mxvm_fork_snapshot(struct mxvm_region *child,
 			if (!copy)
 				goto broken;
 			mxvm_block_copy(copy, block);
-			if (xa_err(xa_store(&child->slots, i,
-					    xa_tag_pointer(copy, xa_pointer_tag(entry)),
-					    GFP_KERNEL))) {
+			if (mxvm_slot_store(&child->slots, i,
+					    xa_tag_pointer(copy,
+							   xa_pointer_tag(entry)))) {
 				mxvm_block_free(copy);
 				goto broken;
 			}
 			mxvm_block_get(copy, MXVM_PRIVATE);
 			continue;
 		}
-		if (xa_err(xa_store(&child->slots, i, entry, GFP_KERNEL)))
+		if (mxvm_slot_store(&child->slots, i, entry))
 			goto broken;
 		mxvm_block_get(block, MXVM_COW);
 		zap = true;
@@ -639,7 +699,7 @@ static vm_fault_t mxvm_fault_block(struct mxvm_region *region,
 		block = mxvm_block_alloc();
 		if (!block)
 			return VM_FAULT_OOM;
-		if (xa_err(xa_store(&region->slots, idx, block, GFP_KERNEL))) {
+		if (mxvm_slot_store(&region->slots, idx, block)) {
 			mxvm_block_free(block);
 			return VM_FAULT_OOM;
 		}
@@ -801,6 +861,7 @@ int mxvm_region_init(void)
 		simple_release_fs(&mxvm_mnt, &mxvm_mnt_count);
 		return PTR_ERR(mxvm_inode);
 	}
+	mxvm_fail_init();
 	return 0;
 }
 
@@ -812,6 +873,7 @@ int mxvm_region_init(void)
  */
 void mxvm_region_exit(void)
 {
+	mxvm_fail_exit();
 	iput(mxvm_inode);
 	simple_release_fs(&mxvm_mnt, &mxvm_mnt_count);
 	WARN_ON(!mtree_empty(&mxvm_windows));

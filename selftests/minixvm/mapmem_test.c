@@ -1000,4 +1000,160 @@ TEST_F(mapmem, process_exit)
 	mxvm_expect_fill(_metadata, A, 2, 0x11);
 }
 
+/*
+ * Rule 9 with ENOMEM: each allocation a MAP or UNMAP makes is failed in
+ * turn through the module's fault attribute (/sys/kernel/debug/
+ * fail_minixvm, limited to this task by make-it-fail), until the call
+ * succeeds; each failed call must return ENOMEM and change nothing, and
+ * no injected failure may be swallowed.  Skipped where the kernel has no
+ * fault injection (the Debian kernels); the debug kernel has it.
+ */
+#define FAIL_DIR	"/sys/kernel/debug/fail_minixvm/"
+
+struct fault_inject {
+	int make_it_fail;
+};
+
+/* Write @val to @path; returns false if that failed. */
+static bool write_knob(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok;
+}
+
+static bool fi_start(struct fault_inject *fi)
+{
+	fi->make_it_fail = open("/proc/thread-self/make-it-fail", O_WRONLY);
+	return fi->make_it_fail >= 0 &&
+	       write_knob(FAIL_DIR "task-filter", "Y") &&
+	       write_knob(FAIL_DIR "verbose", "0") &&
+	       write_knob(FAIL_DIR "interval", "1") &&
+	       write_knob(FAIL_DIR "probability", "100");
+}
+
+static void fi_stop(struct fault_inject *fi)
+{
+	write_knob(FAIL_DIR "probability", "0");
+	if (fi->make_it_fail >= 0)
+		close(fi->make_it_fail);
+}
+
+/*
+ * Run @cmd with the module's @nth allocation failing; errno in *@err.
+ * *@injected says whether a failure was injected.
+ */
+static int ioctl_fail_nth(struct fault_inject *fi, int fd, unsigned long cmd,
+			  void *arg, unsigned int nth, int *err,
+			  bool *injected)
+{
+	char buf[16];
+	int ret;
+
+	snprintf(buf, sizeof(buf), "%u", nth);
+	if (!write_knob(FAIL_DIR "space", buf) ||
+	    !write_knob(FAIL_DIR "times", "1") ||
+	    write(fi->make_it_fail, "1", 1) != 1)
+		return -2;
+	ret = ioctl(fd, cmd, arg);
+	*err = errno;
+	if (write(fi->make_it_fail, "0", 1) != 1)
+		return -2;
+	/* times counts down when a failure is injected. */
+	*injected = mxvm_read_long(FAIL_DIR "times") == 0;
+	return ret;
+}
+
+/* Fail each allocation of @cmd in turn; returns how many were failed. */
+static unsigned int walk_failures(struct __test_metadata *_metadata,
+				  struct fault_inject *fi,
+				  const struct mxvm_ctx *c, unsigned long cmd,
+				  void *arg, const char *what)
+{
+	struct snap before, after;
+	bool injected = false;
+	unsigned int nth;
+	int ret, err = 0;
+
+	take_snap(c, &before);
+	take_snap(c, &before);
+	for (nth = 1; nth < 1000; nth++) {
+		ret = ioctl_fail_nth(fi, c->fd, cmd, arg, nth, &err,
+				     &injected);
+		ASSERT_NE(-2, ret) TH_LOG("%s: cannot drive %s", what,
+					  FAIL_DIR);
+		if (ret == 0)
+			break;
+		EXPECT_TRUE(injected) TH_LOG("%s failed on its own", what);
+		EXPECT_EQ(ENOMEM, err) TH_LOG("%s, allocation %u: %s", what,
+					      nth, strerror(err));
+		take_snap(c, &after);
+		expect_unchanged(_metadata, &before, &after, what);
+	}
+	EXPECT_FALSE(injected) TH_LOG("%s swallowed failure %u", what, nth);
+	EXPECT_LT(nth, 1000) TH_LOG("%s never succeeded", what);
+	return nth - 1;
+}
+
+TEST_F(mapmem, enomem_all_or_nothing)
+{
+	char *cc = region_c(_metadata, CTX, NPAGES);
+	struct minixvm_map m;
+	struct minixvm_unmap u;
+	struct fault_inject fi;
+	unsigned int failed = 0;
+	char *d;
+
+	if (!fi_start(&fi)) {
+		fi_stop(&fi);
+		SKIP(return, "no fault injection in this kernel");
+	}
+	/* D: a source whose pages were never touched (not snapshotted). */
+	d = region_c(_metadata, CTX, NPAGES);
+	for (unsigned int i = 0; i < CTX->nr_maps; i++)
+		if (CTX->maps[i].addr == d)
+			CTX->maps[i].watch = false;
+	fill_ab(A, B);
+	mxvm_fill(cc, NPAGES, 0xc0);
+	do_map(_metadata, FD, A, cc, 1, COW);		/* A[0]: COW-shared */
+	do_map(_metadata, FD, A + 8 * PS, cc + 8 * PS, 1, SHARED);
+
+	/* SHARED over a COW page: the source's copy (case a). */
+	m = mxvm_map_args(A, B, 4 * PS, SHARED);
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_MAP, &m,
+				"MAP SHARED over COW");
+	EXPECT_EQ(pfn_of(A), pfn_of(B));
+	EXPECT_NE(pfn_of(A), pfn_of(cc));
+
+	/* COW over a SHARED page: the destination's eager copy (case c). */
+	m = mxvm_map_args(A + 8 * PS, B + 8 * PS, PS, COW);
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_MAP, &m,
+				"MAP COW over SHARED");
+	EXPECT_NE(pfn_of(A + 8 * PS), pfn_of(B + 8 * PS));
+
+	/* Untouched source pages: zero pages and new xarray slots. */
+	m = mxvm_map_args(d, B + 12 * PS, 4 * PS, COW);
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_MAP, &m,
+				"MAP from untouched pages");
+	expect_zero(_metadata, B + 12 * PS, 4);
+
+	/* UNMAP of shared pages: private copies. */
+	u = mxvm_unmap_args(B, 4 * PS);
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_UNMAP, &u,
+				"UNMAP");
+	EXPECT_NE(pfn_of(A), pfn_of(B));
+	fi_stop(&fi);
+	/*
+	 * Each call allocates (range segments, xarray nodes, pages): a walk
+	 * that failed nothing would prove nothing.
+	 */
+	EXPECT_LE(12, failed);
+	TH_LOG("%u allocation failures injected", failed);
+}
+
 TEST_HARNESS_MAIN
