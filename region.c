@@ -532,6 +532,8 @@ static void mxvm_region_drop_handle(struct mxvm_file *mf,
  * @mf: the file holding the handle
  * @id: the handle's id
  *
+ * Only the region's owner may drop its handle.
+ *
  * Return: 0, or -ENOENT.
  */
 int mxvm_region_destroy(struct mxvm_file *mf, u32 id)
@@ -541,7 +543,8 @@ int mxvm_region_destroy(struct mxvm_file *mf, u32 id)
 
 	mutex_lock(&mxvm_lock);
 	region = xa_load(&mf->regions, id);
-	if (region) {
+	/* Another process sharing the file does not see the region. */
+	if (region && region->mm == current->mm) {
 		mxvm_region_drop_handle(mf, region);
 		ret = 0;
 	}

@@ -522,6 +522,29 @@ TEST_F(mapmem, readonly_over_cow)
 }
 
 /*
+ * Rule 5 against the mprotect() trap (cow.c's "mprotect() optimization"):
+ * mprotect() may make a dirty PTE of a shared mapping writable again
+ * without asking ->page_mkwrite.  A page written before a COW map, read
+ * after it, then mprotect()ed read-only and back, must still be copied on
+ * its next write.
+ */
+TEST_F(mapmem, cow_mprotect_dance)
+{
+	unsigned long old;
+
+	mxvm_fill(A, 1, 0x11);			/* a dirty, writable PTE */
+	do_map(_metadata, FD, A, B, 1, COW);
+	old = mxvm_pfn(_metadata, B);
+	EXPECT_EQ(old, mxvm_pfn(_metadata, A));	/* present again */
+	ASSERT_EQ(0, mprotect(A, PS, PROT_READ));
+	ASSERT_EQ(0, mprotect(A, PS, RW));
+	mxvm_poke(A, 0x22);
+	EXPECT_TRUE(mxvm_page_is(B, 0x11));
+	EXPECT_EQ(old, mxvm_pfn(_metadata, B));
+	EXPECT_NE(old, mxvm_pfn(_metadata, A));
+}
+
+/*
  * Rule 7: COW from a page that is SHARED now gives the destination an
  * immediate private copy (allocated by the MAP); A and B go on sharing.
  */

@@ -511,6 +511,33 @@ TEST_F(region, other_process)
 		TH_LOG("1-2: an mmap succeeded; 10-11: not EACCES");
 }
 
+/* In the forked child: 0 if destroying the parent's region is ENOENT. */
+static int destroy_child(int fd, __u32 id)
+{
+	if (mxvm_region_destroy(fd, id) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : 2;
+}
+
+/*
+ * Only the creator drops a region's handle: a forked child, through the
+ * very same open file, gets ENOENT, and the parent can still mmap it.
+ */
+TEST_F(region, other_process_destroy)
+{
+	__u32 id;
+	__u64 off = new_region(_metadata, self->c.fd, 1, WRITABLE, &id);
+	char *p;
+
+	if (mxvm_ctx_fork(_metadata, &self->c) == 0)
+		_exit(destroy_child(self->c.fd, id));
+	EXPECT_EQ(0, mxvm_ctx_wait(_metadata, &self->c))
+		TH_LOG("1: the child destroyed it; 2: not ENOENT");
+	p = mxvm_ctx_mmap(_metadata, &self->c, NULL, off, PS, RW);
+	mxvm_poke(p, 1);
+	EXPECT_EQ(0, mxvm_region_destroy(self->c.fd, id));
+}
+
 #define CORE_PATTERN	"/proc/sys/kernel/core_pattern"
 #define CORE_FILE	"/tmp/minixvm-core"
 

@@ -147,7 +147,9 @@ struct minixvm_region_create {
  * Existing mappings stay valid; the region's memory is freed when the
  * last of them goes.  Closing the file drops every handle it has.
  *
- * Errors: ENOENT if @id is not a region of this file.
+ * Errors: ENOENT if @id is not a region this process created through this
+ * file (a process that shares the file, a forked child for one, does not
+ * see its parent's regions).
  */
 struct minixvm_region_destroy {
 	__u32 size;
