@@ -208,6 +208,7 @@ static inline bool mxvm_slot_ro(void *entry)
 }
 
 /* region.c: regions and their mappings */
+int mxvm_check_length(u64 length);
 bool mxvm_is_region_vma(struct vm_area_struct *vma);
 int mxvm_region_create(struct mxvm_file *mf, u64 length, bool writable,
 		       u32 *id, u64 *offset);

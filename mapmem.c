@@ -31,7 +31,9 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include <linux/minixvm.h>
 
@@ -130,7 +132,7 @@ static int mxvm_resolve(struct mm_struct *mm, u64 addr, u64 len,
 	}
 
 	r->segs = mxvm_should_fail() ? NULL :
-		  kmalloc_array(n, sizeof(*r->segs), GFP_KERNEL);
+		  kvmalloc_array(n, sizeof(*r->segs), GFP_KERNEL);
 	if (!r->segs)
 		return -ENOMEM;
 	r->nsegs = 0;
@@ -140,6 +142,9 @@ static int mxvm_resolve(struct mm_struct *mm, u64 addr, u64 len,
 
 		vma = find_vma(mm, cur);
 		region = vma->vm_private_data;
+		/* A fork snapshot that could not be made is not memory. */
+		if (region->broken)
+			return -EFAULT;
 		s = max(cur, vma->vm_start);
 		e = min(end, vma->vm_end);
 		idx = vma->vm_pgoff + ((s - vma->vm_start) >> PAGE_SHIFT) -
@@ -159,21 +164,78 @@ static int mxvm_resolve(struct mm_struct *mm, u64 addr, u64 len,
 	return 0;
 }
 
-/* Whether two ranges share a page of some region. */
-static bool mxvm_ranges_overlap(struct mxvm_range *a, struct mxvm_range *b)
+/* A run of region pages, for the overlap check. */
+struct mxvm_run {
+	struct mxvm_region *region;
+	unsigned long idx;
+	unsigned long end;
+	bool dst;
+};
+
+static int mxvm_run_cmp(const void *a, const void *b)
 {
-	unsigned int i, j;
+	const struct mxvm_run *x = a, *y = b;
 
-	for (i = 0; i < a->nsegs; i++) {
-		for (j = 0; j < b->nsegs; j++) {
-			struct mxvm_seg *x = &a->segs[i], *y = &b->segs[j];
+	if (x->region != y->region)
+		return x->region < y->region ? -1 : 1;
+	if (x->idx != y->idx)
+		return x->idx < y->idx ? -1 : 1;
+	return 0;
+}
 
-			if (x->region == y->region && x->idx < y->idx + y->nr &&
-			    y->idx < x->idx + x->nr)
-				return true;
-		}
+static void mxvm_add_runs(struct mxvm_run *runs, struct mxvm_range *r,
+			  bool dst)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nsegs; i++) {
+		runs[i].region = r->segs[i].region;
+		runs[i].idx = r->segs[i].idx;
+		runs[i].end = r->segs[i].idx + r->segs[i].nr;
+		runs[i].dst = dst;
 	}
-	return false;
+}
+
+/*
+ * The destination may share no region page with the source nor with
+ * itself (two VMAs can map the same page): each of its slots is dropped
+ * and linked exactly once.  The source may name a page twice; it is only
+ * read.  Sorted by region and index: O(n log n) in the number of runs.
+ * Return: 0, -EINVAL on overlap, or -ENOMEM.
+ */
+static int mxvm_check_overlap(struct mxvm_range *src, struct mxvm_range *dst)
+{
+	unsigned int i, n = src->nsegs + dst->nsegs;
+	unsigned long end_all = 0, end_dst = 0;
+	struct mxvm_region *region = NULL;
+	struct mxvm_run *runs;
+	int ret = 0;
+
+	runs = mxvm_should_fail() ? NULL :
+	       kvmalloc_array(n, sizeof(*runs), GFP_KERNEL);
+	if (!runs)
+		return -ENOMEM;
+	mxvm_add_runs(runs, src, false);
+	mxvm_add_runs(runs + src->nsegs, dst, true);
+	sort(runs, n, sizeof(*runs), mxvm_run_cmp, NULL);
+	for (i = 0; i < n; i++) {
+		struct mxvm_run *run = &runs[i];
+
+		if (run->region != region) {
+			region = run->region;
+			end_all = 0;
+			end_dst = 0;
+		}
+		if (run->idx < (run->dst ? end_all : end_dst)) {
+			ret = -EINVAL;
+			break;
+		}
+		end_all = max(end_all, run->end);
+		if (run->dst)
+			end_dst = max(end_dst, run->end);
+	}
+	kvfree(runs);
+	return ret;
 }
 
 static void mxvm_zap_range(struct mxvm_range *r, bool all)
@@ -201,8 +263,11 @@ static int mxvm_reserve(struct mxvm_range *r, unsigned long npages)
 		ret = mxvm_should_fail() ? -ENOMEM :
 		      xa_reserve(&c.seg->region->slots, mxvm_cursor_idx(&c),
 				 GFP_KERNEL);
+		if (!ret && fatal_signal_pending(current))
+			ret = -EINTR;
 		if (ret)
 			break;
+		cond_resched();
 	}
 	if (!ret)
 		return 0;
@@ -369,6 +434,7 @@ static int mxvm_map_locked(struct mxvm_range *src, struct mxvm_range *dst,
 		mxvm_map_page(&s, &d, mode, &prealloc, &to_free);
 		mxvm_cursor_next(&s);
 		mxvm_cursor_next(&d);
+		cond_resched();
 	}
 	mxvm_zap_range(dst, true);
 	mxvm_zap_range(src, false);
@@ -404,6 +470,8 @@ int mxvm_map(struct mm_struct *mm, u64 src, u64 dst, u64 len, u32 mode)
 	ret = mxvm_check_user_range(src, len);
 	if (!ret)
 		ret = mxvm_check_user_range(dst, len);
+	if (!ret)
+		ret = mxvm_check_length(len);
 	if (ret)
 		return ret;
 	if (src < dst + len && dst < src + len)
@@ -414,16 +482,16 @@ int mxvm_map(struct mm_struct *mm, u64 src, u64 dst, u64 len, u32 mode)
 	ret = mxvm_resolve(mm, src, len, &rs);
 	if (!ret)
 		ret = mxvm_resolve(mm, dst, len, &rd);
-	if (!ret && mxvm_ranges_overlap(&rs, &rd))
-		ret = -EINVAL;
+	if (!ret)
+		ret = mxvm_check_overlap(&rs, &rd);
 	if (!ret) {
 		mutex_lock(&mxvm_lock);
 		ret = mxvm_map_locked(&rs, &rd, len >> PAGE_SHIFT, mode);
 		mutex_unlock(&mxvm_lock);
 	}
 	mmap_read_unlock(mm);
-	kfree(rs.segs);
-	kfree(rd.segs);
+	kvfree(rs.segs);
+	kvfree(rd.segs);
 	return ret;
 }
 
@@ -488,6 +556,8 @@ int mxvm_unmap(struct mm_struct *mm, u64 addr, u64 len)
 	int ret;
 
 	ret = mxvm_check_user_range(addr, len);
+	if (!ret)
+		ret = mxvm_check_length(len);
 	if (ret)
 		return ret;
 	if (mmap_read_lock_killable(mm))
@@ -499,6 +569,6 @@ int mxvm_unmap(struct mm_struct *mm, u64 addr, u64 len)
 		mutex_unlock(&mxvm_lock);
 	}
 	mmap_read_unlock(mm);
-	kfree(r.segs);
+	kvfree(r.segs);
 	return ret;
 }

@@ -53,21 +53,25 @@ union mxvm_cmd_buf {
  * @size: the size of the structure this module knows
  * @min_size: the size of its first version; smaller is EINVAL
  * @execute: the handler, given a kernel copy of the structure
+ * @abort: undoes a successful @execute whose answer could not be copied
+ *	out (the caller would never learn of what it made); may be NULL
  */
 struct mxvm_ioctl_op {
 	unsigned int cmd;
 	u32 size;
 	u32 min_size;
 	int (*execute)(struct mxvm_file *mf, void *arg);
+	void (*abort)(struct mxvm_file *mf, void *arg);
 };
 
 static int mxvm_ioc_api(struct mxvm_file *mf, void *arg);
 static int mxvm_ioc_region_create(struct mxvm_file *mf, void *arg);
+static void mxvm_ioc_region_create_abort(struct mxvm_file *mf, void *arg);
 static int mxvm_ioc_region_destroy(struct mxvm_file *mf, void *arg);
 static int mxvm_ioc_map(struct mxvm_file *mf, void *arg);
 static int mxvm_ioc_unmap(struct mxvm_file *mf, void *arg);
 
-#define MXVM_IOCTL_OP(_cmd, _fn, _struct, _last)			\
+#define MXVM_IOCTL_OP_ABORT(_cmd, _fn, _abort, _struct, _last)		\
 	{								\
 		.cmd = _cmd,						\
 		.size = sizeof(_struct) +				\
@@ -75,15 +79,20 @@ static int mxvm_ioc_unmap(struct mxvm_file *mf, void *arg);
 					  sizeof(_struct)),		\
 		.min_size = offsetofend(_struct, _last),		\
 		.execute = _fn,						\
+		.abort = _abort,					\
 	}
+#define MXVM_IOCTL_OP(_cmd, _fn, _struct, _last)			\
+	MXVM_IOCTL_OP_ABORT(_cmd, _fn, NULL, _struct, _last)
 
 /* Indexed by command number; mxvm_ioctl() checks the whole number. */
 static const struct mxvm_ioctl_op mxvm_ioctl_ops[] = {
 	[_MINIXVM_API] = MXVM_IOCTL_OP(MINIXVM_IOC_API, mxvm_ioc_api,
 				       struct minixvm_api, __reserved),
 	[_MINIXVM_REGION_CREATE] =
-		MXVM_IOCTL_OP(MINIXVM_IOC_REGION_CREATE, mxvm_ioc_region_create,
-			      struct minixvm_region_create, out_offset),
+		MXVM_IOCTL_OP_ABORT(MINIXVM_IOC_REGION_CREATE,
+				    mxvm_ioc_region_create,
+				    mxvm_ioc_region_create_abort,
+				    struct minixvm_region_create, out_offset),
 	[_MINIXVM_REGION_DESTROY] =
 		MXVM_IOCTL_OP(MINIXVM_IOC_REGION_DESTROY,
 			      mxvm_ioc_region_destroy,
@@ -128,6 +137,13 @@ static int mxvm_ioc_region_create(struct mxvm_file *mf, void *arg)
 	return mxvm_region_create(mf, rc->length,
 				  rc->flags & MINIXVM_REGION_WRITABLE,
 				  &rc->out_id, &rc->out_offset);
+}
+
+static void mxvm_ioc_region_create_abort(struct mxvm_file *mf, void *arg)
+{
+	struct minixvm_region_create *rc = arg;
+
+	mxvm_region_destroy(mf, rc->out_id);
 }
 
 static int mxvm_ioc_region_destroy(struct mxvm_file *mf, void *arg)
@@ -188,8 +204,11 @@ static long mxvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	ret = op->execute(mf, &buf);
 	if (ret)
 		return ret;
-	if (copy_to_user(uarg, &buf, min(op->size, usize)))
+	if (copy_to_user(uarg, &buf, min(op->size, usize))) {
+		if (op->abort)
+			op->abort(mf, &buf);
 		return -EFAULT;
+	}
 	return 0;
 }
 

@@ -27,6 +27,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/compat.h>
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 #include <linux/fs.h>
@@ -39,6 +40,7 @@
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include <linux/minixvm.h>
@@ -61,11 +63,16 @@ struct mxvm_stats mxvm_stats;
 DEFINE_MUTEX(mxvm_lock);
 
 /*
- * Windows, by page offset.  They lie below 2^32 pages, so that every offset
- * also fits the page offset of a 32-bit process's mmap2().
+ * Windows, by page offset.  A 32-bit process's mmap2() passes a 32-bit
+ * page offset, so its regions get windows below 2^32 pages, first fit.
+ * Other processes' windows lie above, taken from a cursor that only moves
+ * up and never reuses an offset: 2^51 pages, so that byte offsets stay
+ * below 2^63 as loff_t needs; no process can exhaust them.
  */
-#define MXVM_WINDOW_END		BIT(32)
+#define MXVM_WINDOW_LOW_END	BIT(32)
+#define MXVM_WINDOW_END		BIT(51)
 static struct maple_tree mxvm_windows = MTREE_INIT(mxvm_windows, 0);
+static unsigned long mxvm_window_next = MXVM_WINDOW_LOW_END;
 
 static const struct vm_operations_struct mxvm_vm_ops;
 
@@ -220,18 +227,21 @@ void mxvm_block_free_list(struct list_head *list)
  * Operations that must change everything or nothing allocate first and
  * commit after; what the commit does not use is freed.
  *
- * Return: 0, or -ENOMEM with @list emptied.
+ * Return: 0, or -ENOMEM (-EINTR on a fatal signal) with @list emptied.
  */
 int mxvm_block_prealloc(struct list_head *list, unsigned long nr)
 {
 	while (nr--) {
-		struct mxvm_block *block = mxvm_block_alloc();
+		struct mxvm_block *block = NULL;
 
+		if (!fatal_signal_pending(current))
+			block = mxvm_block_alloc();
 		if (!block) {
 			mxvm_block_free_list(list);
-			return -ENOMEM;
+			return fatal_signal_pending(current) ? -EINTR : -ENOMEM;
 		}
 		list_add(&block->node, list);
+		cond_resched();
 	}
 	return 0;
 }
@@ -369,32 +379,65 @@ void mxvm_zap(struct mxvm_region *region, unsigned long idx, unsigned long nr)
 			    (loff_t)nr << PAGE_SHIFT, 1);
 }
 
+/**
+ * mxvm_check_length() - bound the size of one region or of one call
+ * @length: bytes
+ *
+ * A region, and the range of one MAP or UNMAP, is at most max_region_mb:
+ * it bounds what one call does while it holds mxvm_lock.
+ *
+ * Return: 0, or -EFBIG.
+ */
+int mxvm_check_length(u64 length)
+{
+	return length > (u64)READ_ONCE(max_region_mb) << 20 ? -EFBIG : 0;
+}
+
 /* Windows. */
 
 /*
- * Give a window the first gap of the offset space that fits it.  (The
- * maple tree's own range allocator is not used: in 6.1 it mishandles an
- * empty tree.)  Linear in the number of windows, under mxvm_lock.
+ * The first gap below 2^32 pages that fits @npages, for a 32-bit caller.
+ * (The maple tree's own range allocator is not used: in 6.1 it mishandles
+ * an empty tree.)  Linear in the number of low windows.
  */
-static int mxvm_window_insert(struct mxvm_window *window)
+static unsigned long mxvm_window_low_gap(unsigned long npages)
 {
 	unsigned long start = 1, index = 0;
 	struct mxvm_window *cur;
 
-	lockdep_assert_held(&mxvm_lock);
-	if (mxvm_should_fail())
-		return -ENOMEM;
-	mt_for_each(&mxvm_windows, cur, index, MXVM_WINDOW_END - 1) {
-		if (cur->pgoff - start >= window->npages)
+	mt_for_each(&mxvm_windows, cur, index, MXVM_WINDOW_LOW_END - 1) {
+		if (cur->pgoff - start >= npages)
 			break;
 		start = cur->pgoff + cur->npages;
 	}
-	if (window->npages > MXVM_WINDOW_END - start)
+	return npages > MXVM_WINDOW_LOW_END - start ? 0 : start;
+}
+
+static int mxvm_window_insert(struct mxvm_window *window)
+{
+	bool low = in_compat_syscall();
+	unsigned long start;
+	int ret;
+
+	lockdep_assert_held(&mxvm_lock);
+	if (mxvm_should_fail())
+		return -ENOMEM;
+	if (low) {
+		start = mxvm_window_low_gap(window->npages);
+	} else {
+		start = mxvm_window_next;
+		if (window->npages > MXVM_WINDOW_END - start)
+			start = 0;
+	}
+	if (!start)
 		return -ENOSPC;
 	window->pgoff = start;
-	return mtree_insert_range(&mxvm_windows, start,
-				  start + window->npages - 1, window,
-				  GFP_KERNEL);
+	ret = mtree_insert_range(&mxvm_windows, start,
+				 start + window->npages - 1, window,
+				 GFP_KERNEL);
+	if (!ret && !low)
+		mxvm_window_next = start + window->npages;
+	return ret;
 }
 
 /* Regions. */
@@ -476,8 +519,9 @@ int mxvm_region_create(struct mxvm_file *mf, u64 length, bool writable,
 
 	if (!length || !PAGE_ALIGNED(length))
 		return -EINVAL;
-	if (length > (u64)READ_ONCE(max_region_mb) << 20)
-		return -EFBIG;
+	ret = mxvm_check_length(length);
+	if (ret)
+		return ret;
 
 	window = mxvm_alloc_obj(sizeof(*window), GFP_KERNEL);
 	if (!window)

@@ -336,6 +336,45 @@ TEST_F(mapmode, overlap)
 }
 
 /*
+ * The destination may not name one region page twice: two mappings of B's
+ * page 0 side by side, as a two-page destination, are EINVAL (each of its
+ * slots is dropped and linked once; a kernel that did both twice freed a
+ * page B still held).  A source that names a page twice is fine: it is
+ * only read.
+ */
+TEST_F(mapmode, dst_names_a_page_twice)
+{
+	__u32 mode = variant->mode;
+	char *twice = mxvm_ctx_anon(_metadata, CTX, 2 * PS);
+
+	mxvm_ctx_mmap(_metadata, CTX, twice, self->b.offset, PS, RW);
+	mxvm_ctx_mmap(_metadata, CTX, twice + PS, self->b.offset, PS, RW);
+	fill_ab(A, B);
+	do_map(_metadata, FD, A, B + 2 * PS, 1, SHARED);	/* B[0] != B[2] */
+	do_map(_metadata, FD, B + 2 * PS, B + 3 * PS, 1, SHARED);
+	expect_map_fails(_metadata, CTX, A, twice, 2 * PS, mode, EINVAL,
+			 "dst names B's page 0 twice");
+	do_map(_metadata, FD, twice, A + 4 * PS, 2, mode);
+	EXPECT_TRUE(mxvm_page_is(A + 4 * PS, 0xb0));
+	EXPECT_TRUE(mxvm_page_is(A + 5 * PS, 0xb0));
+	EXPECT_TRUE(mxvm_page_is(B + 3 * PS, 0xa0));
+}
+
+/* One MAP or UNMAP covers at most max_region_mb: EFBIG beyond. */
+TEST_F(mapmem, length_limit)
+{
+	long mb = mxvm_read_long("/sys/module/minix_vm/parameters/max_region_mb");
+	size_t len;
+
+	ASSERT_LT(0, mb);
+	len = ((size_t)mb << 20) + PS;
+	EXPECT_EQ(-1, mxvm_map(FD, A, B, len, SHARED));
+	EXPECT_EQ(EFBIG, errno);
+	EXPECT_EQ(-1, mxvm_unmap(FD, B, len));
+	EXPECT_EQ(EFBIG, errno);
+}
+
+/*
  * Rule 11: munmap() of the whole destination leaves the source intact
  * (data, frames, writable).  B's region keeps what was mapped into it:
  * mapped again, it shows A's later write, or for COW the old snapshot.

@@ -271,6 +271,28 @@ TEST_F(region, first_touch)
 	EXPECT_EQ(3, mxvm_held(c));
 }
 
+/*
+ * A REGION_CREATE whose answer cannot be written back (a read-only
+ * argument) is EFAULT and leaves no region behind: the caller would never
+ * learn its id.
+ */
+TEST_F(region, create_answer_lost)
+{
+	struct minixvm_region_create *rc;
+	long objects = mxvm_sysfs_long("nr_objects");
+
+	rc = mmap(NULL, PS, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rc);
+	rc->size = sizeof(*rc);
+	rc->flags = WRITABLE;
+	rc->length = PS;
+	ASSERT_EQ(0, mprotect(rc, PS, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->c.fd, MINIXVM_IOC_REGION_CREATE, rc));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(objects, mxvm_sysfs_long("nr_objects"));
+	munmap(rc, PS);
+}
+
 /* Two mmaps of one region show the same data, in the same frames. */
 TEST_F(region, mapped_twice)
 {

@@ -125,7 +125,9 @@ enum minixvm_region_flags {
  *
  * Errors: EINVAL for a zero or unaligned @length or unknown @flags; EFBIG
  * for a @length above max_region_mb; ENOSPC when the file already has
- * max_regions regions; ENOMEM.
+ * max_regions regions (or, for a 32-bit process, when the 2^32 pages of
+ * offsets it can reach are taken); ENOMEM; EFAULT if the answer cannot be
+ * written back, in which case no region was made.
  */
 struct minixvm_region_create {
 	__u32 size;
@@ -185,9 +187,11 @@ enum minixvm_map_mode {
  * @length: length of both ranges in bytes
  *
  * Maps the source range over the destination range, after MINIX 3's
- * map_memory().  Both ranges must be page aligned, non-empty, lie wholly in
- * minixvm mappings of the caller (they may span several mappings) and not
- * overlap, neither by address nor by region page.  The source's untouched
+ * map_memory().  Both ranges must be page aligned, non-empty, at most
+ * max_region_mb long, lie wholly in minixvm mappings of the caller (they
+ * may span several mappings) and not overlap, neither by address nor by
+ * region page; the destination may not name one region page twice (two
+ * mappings of the same page side by side).  The source's untouched
  * pages are first filled with zeroes; the destination's previous pages are
  * dropped.  SHARED or READONLY over source pages that are copy-on-write
  * shared first give the source its own copy, which is then shared; COW over
@@ -198,8 +202,11 @@ enum minixvm_map_mode {
  *
  * Errors: EINVAL for unknown @flags or @mode, a zero or unaligned
  * @length or address, overlapping ranges, or a range that is not wholly in
- * minixvm mappings of the caller; EFAULT for a range that is not wholly
- * mapped; EACCES for SHARED from a read-only region; ENOMEM.
+ * minixvm mappings of the caller; EFBIG for a @length above max_region_mb;
+ * EFAULT for a range that is not wholly mapped, or that holds a fork
+ * snapshot the kernel could not make; EACCES for SHARED from a read-only
+ * region or from a page the caller may only read; EINTR on a fatal
+ * signal; ENOMEM.
  */
 struct minixvm_map {
 	__u32 size;
@@ -228,7 +235,9 @@ struct minixvm_map {
  *
  * Errors: EINVAL for unknown @flags, a zero or unaligned @length or
  * address, or a range that is not wholly in minixvm mappings of the
- * caller; EFAULT for a range that is not wholly mapped; ENOMEM.
+ * caller; EFBIG for a @length above max_region_mb; EFAULT for a range
+ * that is not wholly mapped or holds a failed fork snapshot; EINTR on a
+ * fatal signal; ENOMEM.
  */
 struct minixvm_unmap {
 	__u32 size;
