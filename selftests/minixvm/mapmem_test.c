@@ -360,6 +360,27 @@ TEST_F(mapmode, dst_names_a_page_twice)
 	EXPECT_TRUE(mxvm_page_is(B + 3 * PS, 0xa0));
 }
 
+/*
+ * Mapping never adds rights: SHARED from a page the caller may only read
+ * (a READONLY mapping) is EACCES and changes nothing; READONLY and COW
+ * from it are fine.
+ */
+TEST_F(mapmem, shared_from_readonly_page)
+{
+	char *cc = region_c(_metadata, CTX, 4);
+
+	fill_ab(A, B);
+	do_map(_metadata, FD, A, B, 1, RO);
+	expect_map_fails(_metadata, CTX, B, cc, 1 * PS, SHARED, EACCES,
+			 "SHARED from a read-only page");
+	do_map(_metadata, FD, B, cc, 1, RO);
+	EXPECT_TRUE(mxvm_page_is(cc, 0xa0));
+	EXPECT_EQ(1, mxvm_write_segv(cc, 0x55));
+	do_map(_metadata, FD, B, cc + PS, 1, COW);
+	mxvm_poke(cc + PS, 0x66);
+	EXPECT_TRUE(mxvm_page_is(A, 0xa0));
+}
+
 /* One MAP or UNMAP covers at most max_region_mb: EFBIG beyond. */
 TEST_F(mapmem, length_limit)
 {

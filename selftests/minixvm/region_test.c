@@ -293,6 +293,34 @@ TEST_F(region, create_answer_lost)
 	munmap(rc, PS);
 }
 
+/*
+ * A file holds at most max_regions handles: the next create is ENOSPC,
+ * and a destroyed handle makes room again.
+ */
+TEST_F(region, max_regions)
+{
+	static const char param[] = "/sys/module/minix_vm/parameters/max_regions";
+	long saved = mxvm_read_long(param);
+	__u32 id[3] = { 0 };
+	char buf[24];
+	int fd;
+
+	ASSERT_LT(0, saved);
+	fd = open(param, O_WRONLY);
+	if (fd < 0)
+		SKIP(return, "cannot set max_regions");
+	ASSERT_EQ(1, write(fd, "2", 1));
+	EXPECT_EQ(0, mxvm_region(self->c.fd, PS, WRITABLE, &id[0], NULL));
+	EXPECT_EQ(0, mxvm_region(self->c.fd, PS, WRITABLE, &id[1], NULL));
+	EXPECT_EQ(-1, mxvm_region(self->c.fd, PS, WRITABLE, &id[2], NULL));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(0, mxvm_region_destroy(self->c.fd, id[0]));
+	EXPECT_EQ(0, mxvm_region(self->c.fd, PS, WRITABLE, &id[2], NULL));
+	snprintf(buf, sizeof(buf), "%ld", saved);
+	EXPECT_LT(0, pwrite(fd, buf, strlen(buf), 0));
+	close(fd);
+}
+
 /* Two mmaps of one region show the same data, in the same frames. */
 TEST_F(region, mapped_twice)
 {
