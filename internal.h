@@ -135,9 +135,9 @@ struct mxvm_window {
  * @mm: the owning mm (mmgrab()ed), the only one that may map it
  * @file: the file holding its handle, NULL once the handle is dropped
  * @id: the handle's id in @file
- * @parent: the region it was forked from, while both exist
- * @children: regions forked from it (while both exist)
- * @child_node: on @parent's @children
+ * @children: regions forked from it (while both exist), so that the several
+ *	VMAs of one region that a fork copies share one child region
+ * @child_node: on the children list of the region it was forked from
  */
 struct mxvm_region {
 	struct xarray slots;
@@ -149,7 +149,6 @@ struct mxvm_region {
 	struct mm_struct *mm;
 	struct mxvm_file *file;
 	u32 id;
-	struct mxvm_region *parent;
 	struct list_head children;
 	struct list_head child_node;
 };

@@ -248,6 +248,18 @@ static void mxvm_zap_range(struct mxvm_range *r, bool all)
 				 r->segs[i].nr);
 }
 
+/* Drop the reservations of the first @npages slots of a range. */
+static void mxvm_unreserve(struct mxvm_range *r, unsigned long npages)
+{
+	struct mxvm_cursor c;
+	unsigned long i;
+
+	/* xa_release() only drops reservations, never real entries. */
+	mxvm_cursor_init(&c, r);
+	for (i = 0; i < npages; i++, mxvm_cursor_next(&c))
+		xa_release(&c.seg->region->slots, mxvm_cursor_idx(&c));
+}
+
 /*
  * Reserve the empty slots of a range, so that storing into them during the
  * commit allocates nothing.  On failure, undo the reservations.
@@ -263,30 +275,18 @@ static int mxvm_reserve(struct mxvm_range *r, unsigned long npages)
 		ret = mxvm_should_fail() ? -ENOMEM :
 		      xa_reserve(&c.seg->region->slots, mxvm_cursor_idx(&c),
 				 GFP_KERNEL);
-		if (!ret && fatal_signal_pending(current))
-			ret = -EINTR;
 		if (ret)
 			break;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			i++;	/* this one was reserved */
+			break;
+		}
 		cond_resched();
 	}
-	if (!ret)
-		return 0;
-	/* xa_release() only drops reservations, never real entries. */
-	npages = i;
-	mxvm_cursor_init(&c, r);
-	for (i = 0; i < npages; i++, mxvm_cursor_next(&c))
-		xa_release(&c.seg->region->slots, mxvm_cursor_idx(&c));
+	if (ret)
+		mxvm_unreserve(r, i);
 	return ret;
-}
-
-static void mxvm_unreserve(struct mxvm_range *r, unsigned long npages)
-{
-	struct mxvm_cursor c;
-	unsigned long i;
-
-	mxvm_cursor_init(&c, r);
-	for (i = 0; i < npages; i++, mxvm_cursor_next(&c))
-		xa_release(&c.seg->region->slots, mxvm_cursor_idx(&c));
 }
 
 static inline void *mxvm_slot(struct mxvm_cursor *c)

@@ -105,15 +105,11 @@ static const struct mxvm_ioctl_op mxvm_ioctl_ops[] = {
 
 /* What MINIXVM_IOC_API reports. */
 #define MXVM_FEATURES	((u64)MINIXVM_FEATURE_REGIONS)
-#define MXVM_IOCTLS	(BIT_ULL(_MINIXVM_API) |			\
-			 BIT_ULL(_MINIXVM_REGION_CREATE) |		\
-			 BIT_ULL(_MINIXVM_REGION_DESTROY) |		\
-			 BIT_ULL(_MINIXVM_MAP) |			\
-			 BIT_ULL(_MINIXVM_UNMAP))
 
 static int mxvm_ioc_api(struct mxvm_file *mf, void *arg)
 {
 	struct minixvm_api *api = arg;
+	unsigned int i;
 
 	if (api->flags || api->__reserved)
 		return -EINVAL;
@@ -123,7 +119,11 @@ static int mxvm_ioc_api(struct mxvm_file *mf, void *arg)
 		return -EINVAL;
 
 	api->features = MXVM_FEATURES;
-	api->out_ioctls = MXVM_IOCTLS;
+	/* The commands are the ones the dispatcher has. */
+	api->out_ioctls = 0;
+	for (i = 0; i < ARRAY_SIZE(mxvm_ioctl_ops); i++)
+		if (mxvm_ioctl_ops[i].execute)
+			api->out_ioctls |= BIT_ULL(i);
 	api->out_page_size = PAGE_SIZE;
 	return 0;
 }

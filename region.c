@@ -479,7 +479,6 @@ static void mxvm_region_free(struct mxvm_region *region)
 
 	list_for_each_entry_safe(child, next, &region->children, child_node) {
 		list_del_init(&child->child_node);
-		child->parent = NULL;
 	}
 	list_del(&region->child_node);
 
@@ -631,7 +630,6 @@ static struct mxvm_region *mxvm_fork_region(struct mxvm_region *parent,
 	child->window = parent->window;
 	child->window->users++;
 	child->broken = parent->broken;
-	child->parent = parent;
 	list_add(&child->child_node, &parent->children);
 	return child;
 }
