@@ -12,14 +12,26 @@
  *   struct phys_block          struct mxvm_block: one page, with the number
  *                              of slots holding it and how they share it
  *
+ * Grants (grant.c) add, after MINIX's kernel tables:
+ *
+ *   endpoint                   struct mxvm_endpoint: one per mm that uses
+ *                              grants, found by mm or by number
+ *   grant table entry          struct mxvm_grant
+ *   map_info entry             struct mxvm_gmap: one mapping made through a
+ *                              grant, one run of pages of a grantee region
+ *
  * Locking order, outermost first:
  *
+ *   SRCU of mmu notifiers  (held around ->release, the endpoint's end)
  *   mmap_lock of an mm     (held by the core around faults, ->mmap,
  *                           vm_ops->open/close; taken for read by the
- *                           ioctls; never two mms' by this module)
+ *                           ioctls; never two mms' at once by this
+ *                           module: SAFEMAP resolves the grantor's range,
+ *                           drops its lock, then takes the caller's)
  *     -> mxvm_lock         (the engine's one mutex, as MINIX's VM server
- *                           was one thread: every region, slot, block
- *                           and window is read and written under it)
+ *                           was one thread: every region, slot, block,
+ *                           window, endpoint, grant and mapping record is
+ *                           read and written under it)
  *       -> page lock       (lock_page(): faults return pages locked)
  *       -> i_mmap_rwsem    (inside unmap_mapping_range())
  *         -> page table lock
@@ -38,7 +50,9 @@
  *  - unmap_mapping_range() sleeps and takes i_mmap_rwsem: never under a
  *    spinlock;
  *  - a page is freed only after every PTE that mapped it was zapped;
- *  - the statistics are atomics and need no lock.
+ *  - the statistics are atomics and need no lock;
+ *  - mmput() never under mxvm_lock or an mmap_lock: the last one runs
+ *    exit_mmap(), whose ->release and vm_ops->close take mxvm_lock.
  */
 #ifndef _MINIXVM_INTERNAL_H
 #define _MINIXVM_INTERNAL_H
@@ -47,9 +61,12 @@
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
+
+#include <linux/minixvm.h>
 
 struct pid;
 
@@ -58,15 +75,21 @@ struct pid;
  * @pages: module-owned pages currently allocated
  * @objects: module objects currently allocated (open files, regions,
  *	blocks, windows, ...), whatever their type
+ * @endpoints: live endpoints
+ * @grants: grants in every endpoint's table
+ * @gmaps: live mappings made through grants (&struct mxvm_gmap)
  *
- * Both are exact: every allocation increments, every free decrements, and
- * both must be zero when the last file is closed and the last mapping
- * gone.  They are exported read only in /sys/class/misc/minixvm/ and
+ * All are exact: every allocation increments, every free decrements, and
+ * all must be zero when the last file is closed and the last mapping and
+ * endpoint gone.  They are exported read only in /sys/class/misc/minixvm/ and
  * checked by every test.
  */
 struct mxvm_stats {
 	atomic_long_t pages;
 	atomic_long_t objects;
+	atomic_long_t endpoints;
+	atomic_long_t grants;
+	atomic_long_t gmaps;
 };
 
 extern struct mxvm_stats mxvm_stats;
@@ -138,6 +161,8 @@ struct mxvm_window {
  * @children: regions forked from it (while both exist), so that the several
  *	VMAs of one region that a fork copies share one child region
  * @child_node: on the children list of the region it was forked from
+ * @gmaps: the mappings made through grants into this region
+ *	(&struct mxvm_gmap.region_node), over disjoint runs of pages
  */
 struct mxvm_region {
 	struct xarray slots;
@@ -151,6 +176,7 @@ struct mxvm_region {
 	u32 id;
 	struct list_head children;
 	struct list_head child_node;
+	struct list_head gmaps;
 };
 
 /**
@@ -177,6 +203,135 @@ static inline bool mxvm_should_fail(void)
 }
 #endif
 
+/**
+ * struct mxvm_seg - a run of pages of one region
+ * @region: the region
+ * @idx: index of the first page in the region
+ * @nr: number of pages
+ * @zap: whether the run's PTEs must be zapped once the change is made
+ */
+struct mxvm_seg {
+	struct mxvm_region *region;
+	unsigned long idx;
+	unsigned long nr;
+	bool zap;
+};
+
+/**
+ * struct mxvm_range - a user range resolved into runs of region pages
+ * @segs: the runs, in address order
+ * @nsegs: how many
+ */
+struct mxvm_range {
+	struct mxvm_seg *segs;
+	unsigned int nsegs;
+};
+
+/* One link of a grant chain: a grant id in an endpoint's table. */
+struct mxvm_via {
+	u32 ep;
+	u32 gid;
+};
+
+/* The longest chain: MINIXVM_MAX_INDIRECT indirect grants, then direct. */
+#define MXVM_CHAIN_MAX	6
+
+/**
+ * struct mxvm_endpoint - a process (an mm) that uses grants
+ * @mn: the mmu notifier whose ->release ends the endpoint with its mm
+ * @id: the endpoint number, never given out twice
+ * @registered: @mn's reference is kept, @id given and the endpoint listed
+ * @dead: its mm is gone; it is no longer listed
+ * @hnode: in the table of endpoints by mm
+ * @grants: its grant table: slot -> &struct mxvm_grant, or the value of the
+ *	slot's next generation (marked MXVM_GRANT_FREE) when free, or of 0
+ *	when every generation was used
+ * @nr_grants: grants in @grants
+ * @nr_gmaps: entries on @gmaps
+ * @gmaps: the mappings it made through grants (&struct mxvm_gmap.ep_node)
+ */
+struct mxvm_endpoint {
+	struct mmu_notifier mn;
+	u32 id;
+	bool registered;
+	bool dead;
+	struct hlist_node hnode;
+	struct xarray grants;
+	unsigned int nr_grants;
+	unsigned int nr_gmaps;
+	struct list_head gmaps;
+};
+
+/**
+ * struct mxvm_grant - an entry of a grant table (MINIX cp_grant_t)
+ * @owner: the endpoint whose table holds it
+ * @gid: its id: slot | generation << MXVM_GID_GEN_SHIFT
+ * @to: the grantee endpoint, or MINIXVM_ANY
+ * @access: &enum minixvm_grant_access
+ * @indirect: re-grant of (@from, @from_gid) rather than own memory
+ * @start: direct: start of the granted range in the owner's address space
+ * @len: direct: its length in bytes
+ * @from: indirect: the endpoint that granted @from_gid to @owner
+ * @from_gid: indirect: that grant
+ * @gmaps: direct: the mappings made through it, by any chain
+ *	(&struct mxvm_gmap.grant_node)
+ */
+struct mxvm_grant {
+	struct mxvm_endpoint *owner;
+	u32 gid;
+	u32 to;
+	u32 access;
+	bool indirect;
+	u64 start;
+	u64 len;
+	u32 from;
+	u32 from_gid;
+	struct list_head gmaps;
+};
+
+/**
+ * struct mxvm_gmap - a mapping made through a grant (MINIX map_info)
+ * @grant_node: on the direct grant's @gmaps
+ * @region_node: on the grantee region's @gmaps
+ * @ep_node: on the grantee endpoint's @gmaps
+ * @grant: the direct grant at the end of the chain used
+ * @grantee: the endpoint that mapped
+ * @region: the grantee's region
+ * @idx: first page of the run in @region
+ * @nr: pages in the run
+ * @dst_addr: the grantee's address the SAFEMAP call started at
+ * @src_addr: the owner's address of the run's first page
+ * @nvia: links in @via
+ * @via: the chain used, from the grantee's side to @grant
+ *
+ * The run shrinks or splits when the grantee maps something else over
+ * part of it; the record goes when the mapping ends or the region does.
+ */
+struct mxvm_gmap {
+	struct list_head grant_node;
+	struct list_head region_node;
+	struct list_head ep_node;
+	struct mxvm_grant *grant;
+	struct mxvm_endpoint *grantee;
+	struct mxvm_region *region;
+	unsigned long idx;
+	unsigned long nr;
+	u64 dst_addr;
+	u64 src_addr;
+	unsigned int nvia;
+	struct mxvm_via via[MXVM_CHAIN_MAX];
+};
+
+/**
+ * struct mxvm_gmap_req - what SAFEMAP asks the engine to record
+ * @grantee: the caller's endpoint
+ * @tmpl: the record every destination run gets, but for the run itself
+ */
+struct mxvm_gmap_req {
+	struct mxvm_endpoint *grantee;
+	struct mxvm_gmap tmpl;
+};
+
 /* region.c: module-owned pages and objects, counted */
 struct page *mxvm_alloc_page(gfp_t gfp);
 void mxvm_free_page(struct page *page);
@@ -185,7 +340,8 @@ void mxvm_free_obj(const void *obj);
 
 /* region.c: blocks, slots and zaps */
 struct mxvm_block *mxvm_block_alloc(void);
-int mxvm_block_prealloc(struct list_head *list, unsigned long nr);
+int mxvm_block_prealloc(struct list_head *list, unsigned long nr,
+			bool killable);
 void mxvm_block_free_list(struct list_head *list);
 struct mxvm_block *mxvm_block_take(struct list_head *list);
 void mxvm_block_copy(struct mxvm_block *dst, struct mxvm_block *src);
@@ -218,9 +374,44 @@ int mxvm_region_init(void);
 void mxvm_region_exit(void);
 struct address_space *mxvm_file_mapping(void);
 
+void mxvm_region_get(struct mxvm_region *region);
+void mxvm_region_put(struct mxvm_region *region);
+
 /* mapmem.c: mapping inside the caller (MINIX map_memory, unmap_memory) */
 int mxvm_check_user_range(u64 addr, u64 len);
+int mxvm_resolve(struct mm_struct *mm, u64 addr, u64 len,
+		 struct mxvm_range *r);
+int mxvm_check_overlap(struct mxvm_range *src, struct mxvm_range *dst);
+int mxvm_map_locked(struct mxvm_range *src, struct mxvm_range *dst,
+		    unsigned long npages, u32 mode,
+		    struct mxvm_gmap_req *req);
+int mxvm_unshare_locked(struct mxvm_range *r, bool exiting);
 int mxvm_map(struct mm_struct *mm, u64 src, u64 dst, u64 len, u32 mode);
 int mxvm_unmap(struct mm_struct *mm, u64 addr, u64 len);
+
+/* grant.c: endpoints, grant tables and the mappings made through them */
+struct mxvm_endpoint *mxvm_endpoint_current(void);
+int mxvm_grant_create(struct mxvm_endpoint *me, struct minixvm_grant *arg);
+int mxvm_grant_revoke(struct mxvm_endpoint *me, u32 gid, u32 *count);
+int mxvm_safemap(struct mxvm_endpoint *me, struct minixvm_safemap *arg);
+int mxvm_saferevmap(struct mxvm_endpoint *me,
+		    struct minixvm_saferevmap *arg);
+int mxvm_safeunmap(struct mxvm_endpoint *me, u64 addr, u32 *count);
+int mxvm_grant_source(struct mxvm_endpoint *me, u32 grantor, u32 gid,
+		      u64 offset, u64 len, u32 access,
+		      struct mm_struct **mm, u64 *addr);
+unsigned int mxvm_gmap_cuts(struct mxvm_range *dst);
+int mxvm_gmap_prealloc(struct list_head *list, unsigned int nr);
+void mxvm_gmap_free_list(struct list_head *list);
+void mxvm_gmap_cut(struct mxvm_region *region, unsigned long idx,
+		   unsigned long nr, struct list_head *spare);
+void mxvm_gmap_add(struct mxvm_gmap_req *req, struct mxvm_seg *seg,
+		   u64 src_addr, struct list_head *spare);
+void mxvm_gmaps_region_gone(struct mxvm_region *region);
+void mxvm_grant_exit(void);
+
+/* safecopy.c: copies to and from granted memory */
+int mxvm_safecopy(struct mxvm_endpoint *me, u32 flags, u32 ep, u32 gid,
+		  u64 offset, u64 addr, u64 len);
 
 #endif /* _MINIXVM_INTERNAL_H */

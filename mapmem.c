@@ -39,30 +39,6 @@
 
 #include "internal.h"
 
-/**
- * struct mxvm_seg - a run of pages of one region
- * @region: the region
- * @idx: index of the first page in the region
- * @nr: number of pages
- * @zap: whether the run's PTEs must be zapped once the change is made
- */
-struct mxvm_seg {
-	struct mxvm_region *region;
-	unsigned long idx;
-	unsigned long nr;
-	bool zap;
-};
-
-/**
- * struct mxvm_range - a user range resolved into runs of region pages
- * @segs: the runs, in address order
- * @nsegs: how many
- */
-struct mxvm_range {
-	struct mxvm_seg *segs;
-	unsigned int nsegs;
-};
-
 /* A position in a range, page by page. */
 struct mxvm_cursor {
 	struct mxvm_seg *seg;
@@ -108,12 +84,20 @@ int mxvm_check_user_range(u64 addr, u64 len)
 	return 0;
 }
 
-/*
- * Resolve [addr, addr + len) of @mm into region runs.  Every byte must be
- * mapped (else -EFAULT) by minixvm VMAs (else -EINVAL).
+/**
+ * mxvm_resolve() - resolve a user range into runs of region pages
+ * @mm: the mm, its mmap_lock held
+ * @addr: start of the range
+ * @len: length in bytes
+ * @r: out: the runs, kvmalloc()ed: the caller kvfree()s @r->segs
+ *
+ * Every byte must be mapped (else -EFAULT) by minixvm VMAs (else -EINVAL).
+ * The regions are valid while the mmap_lock is held.
+ *
+ * Return: 0, -EFAULT, -EINVAL or -ENOMEM.
  */
-static int mxvm_resolve(struct mm_struct *mm, u64 addr, u64 len,
-			struct mxvm_range *r)
+int mxvm_resolve(struct mm_struct *mm, u64 addr, u64 len,
+		 struct mxvm_range *r)
 {
 	unsigned long cur, end = addr + len;
 	struct vm_area_struct *vma;
@@ -196,14 +180,19 @@ static void mxvm_add_runs(struct mxvm_run *runs, struct mxvm_range *r,
 	}
 }
 
-/*
+/**
+ * mxvm_check_overlap() - check a source and a destination of a map
+ * @src: the source runs
+ * @dst: the destination runs
+ *
  * The destination may share no region page with the source nor with
  * itself (two VMAs can map the same page): each of its slots is dropped
  * and linked exactly once.  The source may name a page twice; it is only
  * read.  Sorted by region and index: O(n log n) in the number of runs.
+ *
  * Return: 0, -EINVAL on overlap, or -ENOMEM.
  */
-static int mxvm_check_overlap(struct mxvm_range *src, struct mxvm_range *dst)
+int mxvm_check_overlap(struct mxvm_range *src, struct mxvm_range *dst)
 {
 	unsigned int i, n = src->nsegs + dst->nsegs;
 	unsigned long end_all = 0, end_dst = 0;
@@ -403,13 +392,31 @@ static void mxvm_map_page(struct mxvm_cursor *s, struct mxvm_cursor *d,
 		      mode == MINIXVM_MAP_READONLY ? MXVM_SLOT_RO : 0);
 }
 
-static int mxvm_map_locked(struct mxvm_range *src, struct mxvm_range *dst,
-			   unsigned long npages, u32 mode)
+/**
+ * mxvm_map_locked() - map runs of pages over others (MINIX map_memory())
+ * @src: the source runs
+ * @dst: the destination runs, as many pages, checked by
+ *	mxvm_check_overlap()
+ * @npages: the number of pages
+ * @mode: &enum minixvm_map_mode
+ * @req: for SAFEMAP, the mapping to record for each destination run;
+ *	NULL for MAP
+ *
+ * Mappings made through grants into the destination end where it is
+ * mapped over (their records shrink), as MINIX's map_info entries should
+ * have.  Called under mxvm_lock.
+ *
+ * Return: 0, or a negative errno and nothing changed.
+ */
+int mxvm_map_locked(struct mxvm_range *src, struct mxvm_range *dst,
+		    unsigned long npages, u32 mode, struct mxvm_gmap_req *req)
 {
-	struct mxvm_cursor s, d;
 	unsigned long i, ncopies;
+	struct mxvm_cursor s, d;
+	u64 src_addr;
 	LIST_HEAD(prealloc);
 	LIST_HEAD(to_free);
+	LIST_HEAD(spare);
 	int ret;
 
 	lockdep_assert_held(&mxvm_lock);
@@ -422,11 +429,18 @@ static int mxvm_map_locked(struct mxvm_range *src, struct mxvm_range *dst,
 	ret = mxvm_reserve(dst, npages);
 	if (ret)
 		goto out_unreserve_src;
-	ret = mxvm_block_prealloc(&prealloc, ncopies);
+	ret = mxvm_block_prealloc(&prealloc, ncopies, true);
 	if (ret)
 		goto out_unreserve_dst;
+	ret = mxvm_gmap_prealloc(&spare, mxvm_gmap_cuts(dst) +
+					 (req ? dst->nsegs : 0));
+	if (ret)
+		goto out_free_blocks;
 
 	/* Nothing below can fail. */
+	for (i = 0; i < dst->nsegs; i++)
+		mxvm_gmap_cut(dst->segs[i].region, dst->segs[i].idx,
+			      dst->segs[i].nr, &spare);
 	mxvm_map_drop_dst(dst, npages, &to_free);
 	mxvm_cursor_init(&s, src);
 	mxvm_cursor_init(&d, dst);
@@ -436,13 +450,23 @@ static int mxvm_map_locked(struct mxvm_range *src, struct mxvm_range *dst,
 		mxvm_cursor_next(&d);
 		cond_resched();
 	}
+	if (req) {
+		src_addr = req->tmpl.src_addr;
+		for (i = 0; i < dst->nsegs; i++) {
+			mxvm_gmap_add(req, &dst->segs[i], src_addr, &spare);
+			src_addr += dst->segs[i].nr << PAGE_SHIFT;
+		}
+	}
 	mxvm_zap_range(dst, true);
 	mxvm_zap_range(src, false);
 	mxvm_block_free_list(&to_free);
 	/* Planned copies that sharing changes made unnecessary. */
 	mxvm_block_free_list(&prealloc);
+	mxvm_gmap_free_list(&spare);
 	return 0;
 
+out_free_blocks:
+	mxvm_block_free_list(&prealloc);
 out_unreserve_dst:
 	mxvm_unreserve(dst, npages);
 out_unreserve_src:
@@ -486,7 +510,8 @@ int mxvm_map(struct mm_struct *mm, u64 src, u64 dst, u64 len, u32 mode)
 		ret = mxvm_check_overlap(&rs, &rd);
 	if (!ret) {
 		mutex_lock(&mxvm_lock);
-		ret = mxvm_map_locked(&rs, &rd, len >> PAGE_SHIFT, mode);
+		ret = mxvm_map_locked(&rs, &rd, len >> PAGE_SHIFT, mode,
+				      NULL);
 		mutex_unlock(&mxvm_lock);
 	}
 	mmap_read_unlock(mm);
@@ -495,10 +520,23 @@ int mxvm_map(struct mm_struct *mm, u64 src, u64 dst, u64 len, u32 mode)
 	return ret;
 }
 
-static int mxvm_unmap_locked(struct mxvm_range *r, unsigned long npages)
+/**
+ * mxvm_unshare_locked() - give a range private copies (MINIX unmap_memory())
+ * @r: the runs
+ * @exiting: called as an endpoint's process exits, which cannot fail: do
+ *	not stop for its fatal signal, and if memory runs out, make the
+ *	runs' regions raise SIGBUS rather than share
+ *
+ * Every page of the runs that another slot also holds is replaced by a
+ * private copy of its contents; a read-only page nobody else holds becomes
+ * the region's own.  Called under mxvm_lock.
+ *
+ * Return: 0, or -ENOMEM or -EINTR and nothing changed.
+ */
+int mxvm_unshare_locked(struct mxvm_range *r, bool exiting)
 {
 	struct mxvm_block *block, *copy;
-	unsigned long i, ncopies = 0;
+	unsigned long i, npages = 0, ncopies = 0;
 	struct mxvm_cursor c;
 	LIST_HEAD(prealloc);
 	LIST_HEAD(to_free);
@@ -506,13 +544,23 @@ static int mxvm_unmap_locked(struct mxvm_range *r, unsigned long npages)
 	int ret;
 
 	lockdep_assert_held(&mxvm_lock);
+	for (i = 0; i < r->nsegs; i++)
+		npages += r->segs[i].nr;
+	if (!npages)
+		return 0;
 	mxvm_cursor_init(&c, r);
 	for (i = 0; i < npages; i++, mxvm_cursor_next(&c)) {
 		block = mxvm_slot_block(mxvm_slot(&c));
 		if (block && block->refs > 1)
 			ncopies++;
 	}
-	ret = mxvm_block_prealloc(&prealloc, ncopies);
+	ret = mxvm_block_prealloc(&prealloc, ncopies, !exiting);
+	if (ret && exiting) {
+		pr_warn_ratelimited("exit: no memory for a grantee's snapshot, its mapping raises SIGBUS\n");
+		for (i = 0; i < r->nsegs; i++)
+			r->segs[i].region->broken = true;
+		mxvm_zap_range(r, true);
+	}
 	if (ret)
 		return ret;
 
@@ -565,7 +613,7 @@ int mxvm_unmap(struct mm_struct *mm, u64 addr, u64 len)
 	ret = mxvm_resolve(mm, addr, len, &r);
 	if (!ret) {
 		mutex_lock(&mxvm_lock);
-		ret = mxvm_unmap_locked(&r, len >> PAGE_SHIFT);
+		ret = mxvm_unshare_locked(&r, false);
 		mutex_unlock(&mxvm_lock);
 	}
 	mmap_read_unlock(mm);

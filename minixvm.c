@@ -45,6 +45,14 @@ union mxvm_cmd_buf {
 	struct minixvm_region_destroy region_destroy;
 	struct minixvm_map map;
 	struct minixvm_unmap unmap;
+	struct minixvm_endpoint endpoint;
+	struct minixvm_grant grant;
+	struct minixvm_revoke revoke;
+	struct minixvm_safemap safemap;
+	struct minixvm_saferevmap saferevmap;
+	struct minixvm_safeunmap safeunmap;
+	struct minixvm_safecopy safecopy;
+	struct minixvm_vsafecopy vsafecopy;
 };
 
 /**
@@ -55,6 +63,8 @@ union mxvm_cmd_buf {
  * @execute: the handler, given a kernel copy of the structure
  * @abort: undoes a successful @execute whose answer could not be copied
  *	out (the caller would never learn of what it made); may be NULL
+ * @out_on_error: copy the structure out even when @execute fails (it
+ *	reports how far it got)
  */
 struct mxvm_ioctl_op {
 	unsigned int cmd;
@@ -62,6 +72,7 @@ struct mxvm_ioctl_op {
 	u32 min_size;
 	int (*execute)(struct mxvm_file *mf, void *arg);
 	void (*abort)(struct mxvm_file *mf, void *arg);
+	bool out_on_error;
 };
 
 static int mxvm_ioc_api(struct mxvm_file *mf, void *arg);
@@ -70,6 +81,15 @@ static void mxvm_ioc_region_create_abort(struct mxvm_file *mf, void *arg);
 static int mxvm_ioc_region_destroy(struct mxvm_file *mf, void *arg);
 static int mxvm_ioc_map(struct mxvm_file *mf, void *arg);
 static int mxvm_ioc_unmap(struct mxvm_file *mf, void *arg);
+static int mxvm_ioc_endpoint(struct mxvm_file *mf, void *arg);
+static int mxvm_ioc_grant(struct mxvm_file *mf, void *arg);
+static void mxvm_ioc_grant_abort(struct mxvm_file *mf, void *arg);
+static int mxvm_ioc_revoke(struct mxvm_file *mf, void *arg);
+static int mxvm_ioc_safemap(struct mxvm_file *mf, void *arg);
+static int mxvm_ioc_saferevmap(struct mxvm_file *mf, void *arg);
+static int mxvm_ioc_safeunmap(struct mxvm_file *mf, void *arg);
+static int mxvm_ioc_safecopy(struct mxvm_file *mf, void *arg);
+static int mxvm_ioc_vsafecopy(struct mxvm_file *mf, void *arg);
 
 #define MXVM_IOCTL_OP_ABORT(_cmd, _fn, _abort, _struct, _last)		\
 	{								\
@@ -101,10 +121,41 @@ static const struct mxvm_ioctl_op mxvm_ioctl_ops[] = {
 				       struct minixvm_map, length),
 	[_MINIXVM_UNMAP] = MXVM_IOCTL_OP(MINIXVM_IOC_UNMAP, mxvm_ioc_unmap,
 					 struct minixvm_unmap, length),
+	[_MINIXVM_ENDPOINT] = MXVM_IOCTL_OP(MINIXVM_IOC_ENDPOINT,
+					    mxvm_ioc_endpoint,
+					    struct minixvm_endpoint,
+					    __reserved),
+	[_MINIXVM_GRANT] = MXVM_IOCTL_OP_ABORT(MINIXVM_IOC_GRANT,
+					       mxvm_ioc_grant,
+					       mxvm_ioc_grant_abort,
+					       struct minixvm_grant,
+					       __reserved),
+	[_MINIXVM_REVOKE] = MXVM_IOCTL_OP(MINIXVM_IOC_REVOKE, mxvm_ioc_revoke,
+					  struct minixvm_revoke, out_count),
+	[_MINIXVM_SAFEMAP] = MXVM_IOCTL_OP(MINIXVM_IOC_SAFEMAP,
+					   mxvm_ioc_safemap,
+					   struct minixvm_safemap, length),
+	[_MINIXVM_SAFEREVMAP] = MXVM_IOCTL_OP(MINIXVM_IOC_SAFEREVMAP,
+					      mxvm_ioc_saferevmap,
+					      struct minixvm_saferevmap,
+					      length),
+	[_MINIXVM_SAFEUNMAP] = MXVM_IOCTL_OP(MINIXVM_IOC_SAFEUNMAP,
+					     mxvm_ioc_safeunmap,
+					     struct minixvm_safeunmap, addr),
+	[_MINIXVM_SAFECOPY] = MXVM_IOCTL_OP(MINIXVM_IOC_SAFECOPY,
+					    mxvm_ioc_safecopy,
+					    struct minixvm_safecopy, length),
+	[_MINIXVM_VSAFECOPY] = {
+		.cmd = MINIXVM_IOC_VSAFECOPY,
+		.size = sizeof(struct minixvm_vsafecopy),
+		.min_size = offsetofend(struct minixvm_vsafecopy, vec),
+		.execute = mxvm_ioc_vsafecopy,
+		.out_on_error = true,
+	},
 };
 
 /* What MINIXVM_IOC_API reports. */
-#define MXVM_FEATURES	((u64)MINIXVM_FEATURE_REGIONS)
+#define MXVM_FEATURES	((u64)MINIXVM_FEATURE_REGIONS | MINIXVM_FEATURE_GRANTS)
 
 static int mxvm_ioc_api(struct mxvm_file *mf, void *arg)
 {
@@ -174,6 +225,128 @@ static int mxvm_ioc_unmap(struct mxvm_file *mf, void *arg)
 	return mxvm_unmap(current->mm, unmap->addr, unmap->length);
 }
 
+static int mxvm_ioc_endpoint(struct mxvm_file *mf, void *arg)
+{
+	struct minixvm_endpoint *e = arg;
+	struct mxvm_endpoint *me;
+
+	if (e->flags || e->__reserved)
+		return -EINVAL;
+	me = mxvm_endpoint_current();
+	if (IS_ERR(me))
+		return PTR_ERR(me);
+	e->out_endpoint = me->id;
+	return 0;
+}
+
+static int mxvm_ioc_grant(struct mxvm_file *mf, void *arg)
+{
+	struct mxvm_endpoint *me;
+
+	me = mxvm_endpoint_current();
+	if (IS_ERR(me))
+		return PTR_ERR(me);
+	return mxvm_grant_create(me, arg);
+}
+
+static void mxvm_ioc_grant_abort(struct mxvm_file *mf, void *arg)
+{
+	struct minixvm_grant *g = arg;
+	u32 count;
+
+	mxvm_grant_revoke(mxvm_endpoint_current(), g->out_gid, &count);
+}
+
+static int mxvm_ioc_revoke(struct mxvm_file *mf, void *arg)
+{
+	struct minixvm_revoke *r = arg;
+	struct mxvm_endpoint *me;
+
+	if (r->flags)
+		return -EINVAL;
+	me = mxvm_endpoint_current();
+	if (IS_ERR(me))
+		return PTR_ERR(me);
+	return mxvm_grant_revoke(me, r->gid, &r->out_count);
+}
+
+static int mxvm_ioc_safemap(struct mxvm_file *mf, void *arg)
+{
+	struct mxvm_endpoint *me;
+
+	me = mxvm_endpoint_current();
+	if (IS_ERR(me))
+		return PTR_ERR(me);
+	return mxvm_safemap(me, arg);
+}
+
+static int mxvm_ioc_saferevmap(struct mxvm_file *mf, void *arg)
+{
+	struct mxvm_endpoint *me;
+
+	me = mxvm_endpoint_current();
+	if (IS_ERR(me))
+		return PTR_ERR(me);
+	return mxvm_saferevmap(me, arg);
+}
+
+static int mxvm_ioc_safeunmap(struct mxvm_file *mf, void *arg)
+{
+	struct minixvm_safeunmap *u = arg;
+	struct mxvm_endpoint *me;
+
+	if (u->flags || u->__reserved)
+		return -EINVAL;
+	me = mxvm_endpoint_current();
+	if (IS_ERR(me))
+		return PTR_ERR(me);
+	return mxvm_safeunmap(me, u->addr, &u->out_count);
+}
+
+static int mxvm_ioc_safecopy(struct mxvm_file *mf, void *arg)
+{
+	struct minixvm_safecopy *c = arg;
+	struct mxvm_endpoint *me;
+
+	me = mxvm_endpoint_current();
+	if (IS_ERR(me))
+		return PTR_ERR(me);
+	return mxvm_safecopy(me, c->flags, c->endpoint, c->gid, c->offset,
+			     c->addr, c->length);
+}
+
+static int mxvm_ioc_vsafecopy(struct mxvm_file *mf, void *arg)
+{
+	struct minixvm_vsafecopy *v = arg;
+	struct minixvm_copy_vec *vec;
+	struct mxvm_endpoint *me;
+	unsigned int i;
+	int ret = 0;
+
+	v->out_done = 0;
+	if (v->flags || !v->count || v->count > MINIXVM_VSAFECOPY_MAX)
+		return -EINVAL;
+	me = mxvm_endpoint_current();
+	if (IS_ERR(me))
+		return PTR_ERR(me);
+	vec = mxvm_should_fail() ? ERR_PTR(-ENOMEM) :
+	      memdup_user(u64_to_user_ptr(v->vec), v->count * sizeof(*vec));
+	if (IS_ERR(vec))
+		return PTR_ERR(vec);
+	for (i = 0; i < v->count; i++)
+		if (vec[i].flags & ~MINIXVM_COPY_TO || vec[i].__reserved)
+			ret = -EINVAL;
+	for (i = 0; i < v->count && !ret; i++) {
+		ret = mxvm_safecopy(me, vec[i].flags, vec[i].endpoint,
+				    vec[i].gid, vec[i].offset, vec[i].addr,
+				    vec[i].length);
+		if (!ret)
+			v->out_done++;
+	}
+	kfree(vec);
+	return ret;
+}
+
 static long mxvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mxvm_file *mf = file->private_data;
@@ -202,6 +375,11 @@ static long mxvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ret;
 
 	ret = op->execute(mf, &buf);
+	if (ret && op->out_on_error) {
+		if (copy_to_user(uarg, &buf, min(op->size, usize)))
+			return -EFAULT;
+		return ret;
+	}
 	if (ret)
 		return ret;
 	if (copy_to_user(uarg, &buf, min(op->size, usize))) {
@@ -270,10 +448,35 @@ static ssize_t api_version_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(api_version);
 
+static ssize_t nr_endpoints_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&mxvm_stats.endpoints));
+}
+static DEVICE_ATTR_RO(nr_endpoints);
+
+static ssize_t nr_grants_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&mxvm_stats.grants));
+}
+static DEVICE_ATTR_RO(nr_grants);
+
+static ssize_t nr_grant_maps_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&mxvm_stats.gmaps));
+}
+static DEVICE_ATTR_RO(nr_grant_maps);
+
 static struct attribute *mxvm_attrs[] = {
 	&dev_attr_nr_pages.attr,
 	&dev_attr_nr_objects.attr,
 	&dev_attr_api_version.attr,
+	&dev_attr_nr_endpoints.attr,
+	&dev_attr_nr_grants.attr,
+	&dev_attr_nr_grant_maps.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(mxvm);
@@ -312,6 +515,7 @@ static int __init mxvm_init(void)
 static void __exit mxvm_exit(void)
 {
 	misc_deregister(&mxvm_misc);
+	mxvm_grant_exit();
 	mxvm_region_exit();
 	/* Nothing can be left: every file and mapping holds a module reference. */
 	WARN_ON(atomic_long_read(&mxvm_stats.pages));

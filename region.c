@@ -223,22 +223,25 @@ void mxvm_block_free_list(struct list_head *list)
  * mxvm_block_prealloc() - allocate blocks ahead of a change
  * @list: where to put them
  * @nr: how many
+ * @killable: give up on a fatal signal
  *
  * Operations that must change everything or nothing allocate first and
  * commit after; what the commit does not use is freed.
  *
  * Return: 0, or -ENOMEM (-EINTR on a fatal signal) with @list emptied.
  */
-int mxvm_block_prealloc(struct list_head *list, unsigned long nr)
+int mxvm_block_prealloc(struct list_head *list, unsigned long nr,
+			bool killable)
 {
 	while (nr--) {
+		bool killed = killable && fatal_signal_pending(current);
 		struct mxvm_block *block = NULL;
 
-		if (!fatal_signal_pending(current))
+		if (!killed)
 			block = mxvm_block_alloc();
 		if (!block) {
 			mxvm_block_free_list(list);
-			return fatal_signal_pending(current) ? -EINTR : -ENOMEM;
+			return killed ? -EINTR : -ENOMEM;
 		}
 		list_add(&block->node, list);
 		cond_resched();
@@ -457,6 +460,7 @@ static struct mxvm_region *mxvm_region_alloc(struct mm_struct *mm,
 	region->users = 1;
 	INIT_LIST_HEAD(&region->children);
 	INIT_LIST_HEAD(&region->child_node);
+	INIT_LIST_HEAD(&region->gmaps);
 	mmgrab(mm);
 	region->mm = mm;
 	return region;
@@ -472,6 +476,7 @@ static void mxvm_region_free(struct mxvm_region *region)
 	void *entry;
 
 	lockdep_assert_held(&mxvm_lock);
+	mxvm_gmaps_region_gone(region);
 	xa_for_each(&region->slots, idx, entry)
 		mxvm_block_put(mxvm_slot_block(entry), &to_free);
 	xa_destroy(&region->slots);
@@ -492,7 +497,21 @@ static void mxvm_region_free(struct mxvm_region *region)
 	mxvm_free_obj(region);
 }
 
-static void mxvm_region_put(struct mxvm_region *region)
+/**
+ * mxvm_region_get() - keep a region while its VMAs may go
+ * @region: a region found under an mmap_lock, mxvm_lock held
+ */
+void mxvm_region_get(struct mxvm_region *region)
+{
+	lockdep_assert_held(&mxvm_lock);
+	region->users++;
+}
+
+/**
+ * mxvm_region_put() - drop a reference to a region
+ * @region: the region, freed with its last reference; mxvm_lock held
+ */
+void mxvm_region_put(struct mxvm_region *region)
 {
 	lockdep_assert_held(&mxvm_lock);
 	if (--region->users == 0)

@@ -39,7 +39,8 @@ check() {	# check NAME COMMAND...: passes if the command prints nothing
 }
 
 cd "$top" || exit 1
-sources=(minixvm.c region.c mapmem.c internal.h compat.h uapi/linux/minixvm.h
+sources=(minixvm.c region.c mapmem.c grant.c safecopy.c internal.h compat.h
+	 uapi/linux/minixvm.h
 	 selftests/minixvm/*.c selftests/minixvm/*.h)
 
 checkpatch() {
@@ -62,7 +63,8 @@ for f in "${sources[@]}"; do
 done
 
 check kernel-doc perl "$lint/scripts/kernel-doc" -none -Wall \
-	uapi/linux/minixvm.h internal.h minixvm.c region.c mapmem.c
+	uapi/linux/minixvm.h internal.h minixvm.c region.c mapmem.c grant.c \
+	safecopy.c
 
 for hdr in /usr/src/linux-headers-6.1.*-amd64 /usr/src/linux-headers-6.12.*+deb12-amd64; do
 	[ -d "$hdr" ] || continue

@@ -10,6 +10,9 @@
 #include "kselftest_harness.h"
 #include "mxvm_test.h"
 
+/* Every feature this header describes. */
+#define MXVM_ALL_FEATURES	(MINIXVM_FEATURE_REGIONS | MINIXVM_FEATURE_GRANTS)
+
 FIXTURE(dev) {
 	int fd;
 	long objects_before;
@@ -64,7 +67,7 @@ TEST_F(dev, handshake)
 
 	ASSERT_EQ(0, mxvm_handshake(self->fd, &api));
 	EXPECT_EQ(MINIXVM_API, api.api);
-	EXPECT_EQ(MINIXVM_FEATURE_REGIONS, api.features);
+	EXPECT_EQ(MXVM_ALL_FEATURES, api.features);
 	EXPECT_EQ(1ULL << _MINIXVM_API, api.out_ioctls & (1ULL << _MINIXVM_API));
 	EXPECT_EQ(sysconf(_SC_PAGESIZE), api.out_page_size);
 	EXPECT_EQ(sizeof(api), api.size);
@@ -107,25 +110,31 @@ TEST_F(dev, handshake_unknown_feature)
 	struct minixvm_api api = { .size = sizeof(api), .api = MINIXVM_API };
 
 	for (int bit = 0; bit < 64; bit++) {
-		if ((1ULL << bit) & MINIXVM_FEATURE_REGIONS)
+		if ((1ULL << bit) & MXVM_ALL_FEATURES)
 			continue;
 		api.features = 1ULL << bit;
 		expect_api_fails(_metadata, self->fd, &api, EINVAL);
 	}
 }
 
-/* Asking for a feature the module has succeeds and reports them all. */
+/* Asking for features the module has succeeds and reports them all. */
 TEST_F(dev, handshake_known_feature)
 {
-	struct minixvm_api api = {
-		.size = sizeof(api),
-		.api = MINIXVM_API,
-		.features = MINIXVM_FEATURE_REGIONS,
-	};
+	__u64 ask[] = { MINIXVM_FEATURE_REGIONS, MINIXVM_FEATURE_GRANTS,
+			MXVM_ALL_FEATURES };
 
-	ASSERT_EQ(0, ioctl(self->fd, MINIXVM_IOC_API, &api));
-	EXPECT_EQ(MINIXVM_FEATURE_REGIONS, api.features);
-	EXPECT_EQ(0x1f, api.out_ioctls);
+	for (unsigned int i = 0; i < ARRAY_SIZE(ask); i++) {
+		struct minixvm_api api = {
+			.size = sizeof(api),
+			.api = MINIXVM_API,
+			.features = ask[i],
+		};
+
+		ASSERT_EQ(0, ioctl(self->fd, MINIXVM_IOC_API, &api));
+		EXPECT_EQ(MXVM_ALL_FEATURES, api.features);
+		/* Commands 0 (API) to 0x0c (VSAFECOPY). */
+		EXPECT_EQ(0x1fff, api.out_ioctls);
+	}
 }
 
 TEST_F(dev, handshake_flags_and_reserved)

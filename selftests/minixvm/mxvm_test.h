@@ -201,6 +201,203 @@ static inline unsigned long pfn_of(const void *addr)
 	return ent & ((1ULL << 55) - 1);
 }
 
+/* Grants: one helper per command, each returning the ioctl's result. */
+
+/* The caller's endpoint, or 0 (errno set). */
+static inline __u32 mxvm_endpoint(int fd)
+{
+	struct minixvm_endpoint e = { .size = sizeof(e) };
+
+	return ioctl(fd, MINIXVM_IOC_ENDPOINT, &e) ? 0 : e.out_endpoint;
+}
+
+static inline int mxvm_grant(int fd, __u32 to, const void *addr, size_t len,
+			     __u32 access, __u32 *gid)
+{
+	struct minixvm_grant g = {
+		.size = sizeof(g),
+		.to = to,
+		.access = access,
+		.addr = (uintptr_t)addr,
+		.length = len,
+	};
+	int ret = ioctl(fd, MINIXVM_IOC_GRANT, &g);
+
+	if (!ret && gid)
+		*gid = g.out_gid;
+	return ret;
+}
+
+static inline int mxvm_grant_indirect(int fd, __u32 to, __u32 from,
+				      __u32 from_gid, __u32 access,
+				      __u32 *gid)
+{
+	struct minixvm_grant g = {
+		.size = sizeof(g),
+		.flags = MINIXVM_GRANT_INDIRECT,
+		.to = to,
+		.access = access,
+		.from = from,
+		.from_gid = from_gid,
+	};
+	int ret = ioctl(fd, MINIXVM_IOC_GRANT, &g);
+
+	if (!ret && gid)
+		*gid = g.out_gid;
+	return ret;
+}
+
+/* MINIXVM_IOC_REVOKE; the number of mappings ended goes to *@count. */
+static inline int mxvm_revoke(int fd, __u32 gid, __u32 *count)
+{
+	struct minixvm_revoke r = { .size = sizeof(r), .gid = gid };
+	int ret = ioctl(fd, MINIXVM_IOC_REVOKE, &r);
+
+	if (!ret && count)
+		*count = r.out_count;
+	return ret;
+}
+
+static inline int mxvm_safemap(int fd, __u32 grantor, __u32 gid,
+			       __u64 offset, void *dst, size_t len,
+			       __u32 mode)
+{
+	struct minixvm_safemap m = {
+		.size = sizeof(m),
+		.grantor = grantor,
+		.gid = gid,
+		.mode = mode,
+		.offset = offset,
+		.dst_addr = (uintptr_t)dst,
+		.length = len,
+	};
+
+	return ioctl(fd, MINIXVM_IOC_SAFEMAP, &m);
+}
+
+static inline int mxvm_saferevmap(int fd, __u32 gid, __u32 *count)
+{
+	struct minixvm_saferevmap r = { .size = sizeof(r), .gid = gid };
+	int ret = ioctl(fd, MINIXVM_IOC_SAFEREVMAP, &r);
+
+	if (!ret && count)
+		*count = r.out_count;
+	return ret;
+}
+
+static inline int mxvm_saferevmap_addr(int fd, const void *addr, size_t len,
+				       __u32 *count)
+{
+	struct minixvm_saferevmap r = {
+		.size = sizeof(r),
+		.flags = MINIXVM_REVMAP_ADDR,
+		.addr = (uintptr_t)addr,
+		.length = len,
+	};
+	int ret = ioctl(fd, MINIXVM_IOC_SAFEREVMAP, &r);
+
+	if (!ret && count)
+		*count = r.out_count;
+	return ret;
+}
+
+static inline int mxvm_safeunmap(int fd, void *addr, __u32 *count)
+{
+	struct minixvm_safeunmap u = {
+		.size = sizeof(u),
+		.addr = (uintptr_t)addr,
+	};
+	int ret = ioctl(fd, MINIXVM_IOC_SAFEUNMAP, &u);
+
+	if (!ret && count)
+		*count = u.out_count;
+	return ret;
+}
+
+static inline int mxvm_safecopy(int fd, __u32 flags, __u32 ep, __u32 gid,
+				__u64 offset, void *addr, size_t len)
+{
+	struct minixvm_safecopy c = {
+		.size = sizeof(c),
+		.flags = flags,
+		.endpoint = ep,
+		.gid = gid,
+		.offset = offset,
+		.addr = (uintptr_t)addr,
+		.length = len,
+	};
+
+	return ioctl(fd, MINIXVM_IOC_SAFECOPY, &c);
+}
+
+#define mxvm_safecopy_from(fd, ep, gid, off, buf, len) \
+	mxvm_safecopy(fd, 0, ep, gid, off, buf, len)
+#define mxvm_safecopy_to(fd, ep, gid, off, buf, len) \
+	mxvm_safecopy(fd, MINIXVM_COPY_TO, ep, gid, off, buf, len)
+
+/*
+ * A writable region of @len bytes mapped whole, for a process that runs no
+ * harness code (a test's child); NULL on failure.  Its pages go when the
+ * process exits.
+ */
+static inline char *mxvm_buf(int fd, size_t len)
+{
+	__u64 offset;
+	char *p;
+
+	if (mxvm_region(fd, len, MINIXVM_REGION_WRITABLE, NULL, &offset))
+		return NULL;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)offset);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Open the device the way a test's child does; exits on failure. */
+static inline int mxvm_open_or_die(void)
+{
+	int fd = open(MINIXVM_DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		perror("open " MINIXVM_DEVICE);
+		_exit(90);
+	}
+	return fd;
+}
+
+/*
+ * The handshake between the two processes of a grant test, after MINIX's
+ * FIFO_NOTIFY and FIFO_WAIT: one 64-bit value per message over a
+ * socketpair.  mxvm_recv() returns ~0 when the peer has gone.
+ */
+static inline void mxvm_send(int sock, uint64_t v)
+{
+	if (write(sock, &v, sizeof(v)) != sizeof(v))
+		_exit(91);
+}
+
+static inline uint64_t mxvm_recv(int sock)
+{
+	uint64_t v;
+
+	if (read(sock, &v, sizeof(v)) != sizeof(v))
+		return ~0ULL;
+	return v;
+}
+
+/*
+ * A check in a test's child process, which cannot use the harness: print
+ * where and exit non-zero; the parent's EXPECT on the exit status fails.
+ */
+#define CHILD_CHECK(cond)						\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "# child %d: %s:%d: %s failed (errno %d: %s)\n", \
+				getpid(), __FILE__, __LINE__, #cond,	\
+				errno, strerror(errno));		\
+			_exit(1);					\
+		}							\
+	} while (0)
+
 /* True if nothing at all is mapped at the page @addr. */
 static inline bool mxvm_unmapped(void *addr)
 {
