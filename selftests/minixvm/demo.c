@@ -4,6 +4,7 @@
  * never heard of MINIX.  Run by `make demo` inside a booted guest.
  */
 #include <stdarg.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -146,6 +147,133 @@ static int demo_map(int fd)
 	return 0;
 }
 
+/*
+ * Grants between two processes.  The child is the grantor G, this process
+ * the grantee R; they take turns, each waiting for the other's message.
+ */
+static void g_says(const char *buf, const char *what)
+{
+	mxvm_peek(buf);
+	printf("    G: %-40s G's page = \"%s\" (frame %#lx)\n", what, buf,
+	       frame(buf));
+	fflush(stdout);
+}
+
+static void r_says(const char *buf, const char *what)
+{
+	mxvm_peek(buf);
+	printf("    R: %-40s R's page = \"%s\" (frame %#lx)\n", what, buf,
+	       frame(buf));
+	fflush(stdout);
+}
+
+static void grantor(int sock, __u32 grantee)
+{
+	int fd = open(MINIXVM_DEVICE, O_RDWR | O_CLOEXEC);
+	char *buf = fd < 0 ? NULL : new_region(fd, 4096);
+	__u32 gid, count = 0;
+
+	if (!buf || mxvm_grant(fd, grantee, buf, 4096,
+			       MINIXVM_GRANT_READ | MINIXVM_GRANT_WRITE |
+			       MINIXVM_GRANT_MAP, &gid)) {
+		fail("grantor: MINIXVM_IOC_GRANT");
+		_exit(1);
+	}
+	snprintf(buf, 4096, "lent");
+	g_says(buf, "grants its page to R: READ|WRITE|MAP");
+	mxvm_send(sock, mxvm_endpoint(fd));
+	mxvm_send(sock, gid);
+
+	mxvm_recv(sock);		/* R mapped it SHARED */
+	g_says(buf, "sees R's write");
+	snprintf(buf, 4096, "gift");
+	g_says(buf, "writes \"gift\"");
+	mxvm_send(sock, 0);
+
+	mxvm_recv(sock);		/* R mapped it COW and wrote */
+	g_says(buf, "does not see R's copy-on-write write");
+	mxvm_send(sock, 0);
+
+	mxvm_recv(sock);		/* R mapped it SHARED again */
+	if (mxvm_saferevmap(fd, gid, &count))
+		fail("MINIXVM_IOC_SAFEREVMAP");
+	printf("    G: revokes the mappings of its grant: %u ended\n", count);
+	snprintf(buf, 4096, "mine");
+	g_says(buf, "writes \"mine\" after the revoke");
+	mxvm_send(sock, 0);
+	mxvm_recv(sock);
+	_exit(0);
+}
+
+static int demo_grants(int fd)
+{
+	int sv[2], status;
+	__u32 r, g, gid, count;
+	char *buf;
+	pid_t pid;
+
+	step("Two processes: G (the grantor) lends a page to R (this one)");
+	buf = new_region(fd, 4096);
+	if (!buf || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return fail("region or socketpair");
+	snprintf(buf, 4096, "R's own");
+	r = mxvm_endpoint(fd);
+	printf("    R's endpoint is %u (MINIXVM_IOC_ENDPOINT)\n", r);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		grantor(sv[1], r);
+	}
+	close(sv[1]);
+	g = mxvm_recv(sv[0]);
+	gid = mxvm_recv(sv[0]);
+	printf("    R: got G's endpoint %u and grant id %#x\n", g, gid);
+
+	step("R maps the grant SHARED over its page (MINIXVM_IOC_SAFEMAP)");
+	if (mxvm_safemap(fd, g, gid, 0, buf, 4096, MINIXVM_MAP_SHARED))
+		return fail("MINIXVM_IOC_SAFEMAP");
+	r_says(buf, "sees G's page, the same frame");
+	buf[0] = 'L';
+	r_says(buf, "writes 'L'");
+	mxvm_send(sv[0], 0);
+	mxvm_recv(sv[0]);
+	r_says(buf, "sees G's write");
+
+	step("R maps it COPY-ON-WRITE instead, and writes");
+	if (mxvm_safemap(fd, g, gid, 0, buf, 4096, MINIXVM_MAP_COW))
+		return fail("MINIXVM_IOC_SAFEMAP");
+	r_says(buf, "shares G's frame until a write");
+	buf[0] = 'G';
+	r_says(buf, "writes 'G': gets its own frame");
+	mxvm_send(sv[0], 0);
+	mxvm_recv(sv[0]);
+
+	step("R maps it SHARED again; G revokes (MINIXVM_IOC_SAFEREVMAP)");
+	if (mxvm_safemap(fd, g, gid, 0, buf, 4096, MINIXVM_MAP_SHARED))
+		return fail("MINIXVM_IOC_SAFEMAP");
+	r_says(buf, "shares G's page again");
+	mxvm_send(sv[0], 0);
+	mxvm_recv(sv[0]);
+	r_says(buf, "keeps a private snapshot of \"gift\"");
+	mxvm_send(sv[0], 0);
+	waitpid(pid, &status, 0);
+
+	step("G exits; R's snapshot stays R's, and nothing is left behind");
+	buf[0] = 'r';
+	r_says(buf, "still has its memory, and writes 'r'");
+	if (mxvm_safeunmap(fd, buf, &count) == 0)
+		printf("    R: MINIXVM_IOC_SAFEUNMAP finds %u mappings left\n",
+		       count);
+	printf("    /sys/class/misc/minixvm/nr_grants     = %ld\n",
+	       mxvm_sysfs_long("nr_grants"));
+	printf("    /sys/class/misc/minixvm/nr_grant_maps = %ld\n",
+	       mxvm_sysfs_long("nr_grant_maps"));
+	munmap(buf, 4096);
+	close(sv[0]);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
 int main(void)
 {
 	struct minixvm_api api;
@@ -182,6 +310,8 @@ int main(void)
 
 	if (demo_map(fd))
 		return 1;
+	if (demo_grants(fd))
+		return 1;
 
 	step("A command the module does not know is refused cleanly:");
 	if (ioctl(fd, _IO(MINIXVM_TYPE, 0x7f), &api) == -1)
@@ -191,7 +321,10 @@ int main(void)
 	step("The program closes the device; everything it held is given back:");
 	close(fd);
 	show_counters();
+	printf("    (the one object left is this process's endpoint, %ld of them:\n"
+	       "     it goes when the process exits)\n",
+	       mxvm_sysfs_long("nr_endpoints"));
 
-	printf("\nDemo done.  Next: grants, which do the same between two processes.\n");
+	printf("\nDemo done.\n");
 	return 0;
 }
