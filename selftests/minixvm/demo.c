@@ -176,7 +176,7 @@ static void grantor(int sock, __u32 grantee)
 	if (!buf || mxvm_grant(fd, grantee, buf, 4096,
 			       MINIXVM_GRANT_READ | MINIXVM_GRANT_WRITE |
 			       MINIXVM_GRANT_MAP, &gid)) {
-		fail("grantor: MINIXVM_IOC_GRANT");
+		fail("G: MINIXVM_IOC_GRANT");
 		_exit(1);
 	}
 	snprintf(buf, 4096, "lent");
