@@ -518,19 +518,108 @@ static void mxvm_gmap_link(struct mxvm_gmap *gmap)
  * mxvm_gmap_cuts() - records a map over a destination may need
  * @dst: the destination runs
  *
- * Records over one region are disjoint, so each run cuts at most one in
- * two; runs of regions with no record need none.
+ * A record is cut in two by a run strictly inside it, and then needs a
+ * second record for its tail.
  *
  * Return: the number of spare records to preallocate.
  */
 unsigned int mxvm_gmap_cuts(struct mxvm_range *dst)
 {
+	struct mxvm_gmap *gmap;
 	unsigned int i, n = 0;
+	struct mxvm_seg *seg;
 
 	lockdep_assert_held(&mxvm_lock);
-	for (i = 0; i < dst->nsegs; i++)
-		if (!list_empty(&dst->segs[i].region->gmaps))
-			n++;
+	for (i = 0; i < dst->nsegs; i++) {
+		seg = &dst->segs[i];
+		list_for_each_entry(gmap, &seg->region->gmaps, region_node)
+			if (gmap->idx < seg->idx &&
+			    seg->idx + seg->nr < gmap->idx + gmap->nr)
+				n++;
+	}
+	return n;
+}
+
+/*
+ * Give [@start, @start + @nr) of a map's pages, which @from's run covers
+ * in the source, a record of their own in the destination runs @dst.
+ * Return: how many records that takes; made only with @spare.
+ */
+static unsigned int mxvm_gmap_derive_one(struct mxvm_gmap *from,
+					 struct mxvm_range *dst,
+					 unsigned long start, unsigned long nr,
+					 u64 src_addr,
+					 struct mxvm_gmap_req *req,
+					 struct list_head *spare)
+{
+	unsigned long off = 0, lo, hi;
+	struct mxvm_gmap *gmap;
+	unsigned int i, n = 0;
+	struct mxvm_seg *seg;
+
+	for (i = 0; i < dst->nsegs; off += dst->segs[i].nr, i++) {
+		seg = &dst->segs[i];
+		lo = max(start, off);
+		hi = min(start + nr, off + seg->nr);
+		if (lo >= hi)
+			continue;
+		n++;
+		if (!spare || WARN_ON_ONCE(list_empty(spare)))
+			continue;
+		gmap = mxvm_gmap_take(spare);
+		*gmap = *from;
+		gmap->grantee = req ? req->grantee : from->grantee;
+		gmap->dst_addr = req ? req->tmpl.dst_addr : MXVM_GMAP_NO_ADDR;
+		gmap->region = seg->region;
+		gmap->idx = seg->idx + lo - off;
+		gmap->nr = hi - lo;
+		gmap->src_addr = src_addr + ((lo - start) << PAGE_SHIFT);
+		mxvm_gmap_link(gmap);
+	}
+	return n;
+}
+
+/**
+ * mxvm_gmap_derive() - pass records on with the pages a map shares
+ * @src: the source runs of a SHARED or READONLY map
+ * @dst: its destination runs
+ * @req: the SAFEMAP's request, or NULL for MAP
+ * @spare: NULL to count; else preallocated records, to make them
+ *
+ * Source pages that were mapped through a grant (granted-in memory) and
+ * are now shared onward, by the grantee's own MAP or by a SAFEMAP of its
+ * own grant of them (MINIX's data store did that), stay reachable by a
+ * revocation of that grant: their destination gets a record on the same
+ * grant, through the same chain.  Without it, a revoked grantee could keep
+ * a live view of the grantor's memory through a copy of the mapping.
+ * COW maps need none: a COW map of shared pages is an eager copy.
+ *
+ * Return: the number of records it takes.
+ */
+unsigned int mxvm_gmap_derive(struct mxvm_range *src, struct mxvm_range *dst,
+			      struct mxvm_gmap_req *req,
+			      struct list_head *spare)
+{
+	unsigned long off = 0, lo, hi;
+	struct mxvm_gmap *gmap;
+	unsigned int i, n = 0;
+	struct mxvm_seg *seg;
+
+	lockdep_assert_held(&mxvm_lock);
+	for (i = 0; i < src->nsegs; off += src->segs[i].nr, i++) {
+		seg = &src->segs[i];
+		list_for_each_entry(gmap, &seg->region->gmaps, region_node) {
+			lo = max(gmap->idx, seg->idx);
+			hi = min(gmap->idx + gmap->nr, seg->idx + seg->nr);
+			if (lo >= hi)
+				continue;
+			n += mxvm_gmap_derive_one(gmap, dst, off + lo - seg->idx,
+						  hi - lo,
+						  gmap->src_addr +
+						  ((lo - gmap->idx) << PAGE_SHIFT),
+						  req, spare);
+		}
+	}
 	return n;
 }
 
@@ -1002,9 +1091,6 @@ int mxvm_safemap(struct mxvm_endpoint *me, struct minixvm_safemap *arg)
 					arg->offset, len, access, &chain);
 		if (!ret && chain.addr != src)
 			ret = -EAGAIN;	/* cannot happen: ids are not reused */
-		if (!ret && me->nr_gmaps + rd.nsegs >
-			    READ_ONCE(max_grant_maps))
-			ret = -ENOSPC;
 		if (!ret) {
 			req.grantee = me;
 			req.tmpl.grant = chain.grant;
@@ -1012,6 +1098,7 @@ int mxvm_safemap(struct mxvm_endpoint *me, struct minixvm_safemap *arg)
 			req.tmpl.src_addr = src;
 			req.tmpl.nvia = chain.nvia;
 			memcpy(req.tmpl.via, chain.via, sizeof(chain.via));
+			req.max = READ_ONCE(max_grant_maps);
 			ret = mxvm_map_locked(&rs, &rd, len >> PAGE_SHIFT,
 					      arg->mode, &req);
 		}

@@ -322,13 +322,18 @@ struct mxvm_gmap {
 	struct mxvm_via via[MXVM_CHAIN_MAX];
 };
 
+/* The @dst_addr of a record SAFEUNMAP never matches (not page aligned). */
+#define MXVM_GMAP_NO_ADDR	(~0ULL)
+
 /**
  * struct mxvm_gmap_req - what SAFEMAP asks the engine to record
  * @grantee: the caller's endpoint
+ * @max: the most records @grantee may have (max_grant_maps)
  * @tmpl: the record every destination run gets, but for the run itself
  */
 struct mxvm_gmap_req {
 	struct mxvm_endpoint *grantee;
+	unsigned int max;
 	struct mxvm_gmap tmpl;
 };
 
@@ -401,6 +406,9 @@ int mxvm_grant_source(struct mxvm_endpoint *me, u32 grantor, u32 gid,
 		      u64 offset, u64 len, u32 access,
 		      struct mm_struct **mm, u64 *addr);
 unsigned int mxvm_gmap_cuts(struct mxvm_range *dst);
+unsigned int mxvm_gmap_derive(struct mxvm_range *src, struct mxvm_range *dst,
+			      struct mxvm_gmap_req *req,
+			      struct list_head *spare);
 int mxvm_gmap_prealloc(struct list_head *list, unsigned int nr);
 void mxvm_gmap_free_list(struct list_head *list);
 void mxvm_gmap_cut(struct mxvm_region *region, unsigned long idx,

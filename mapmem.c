@@ -404,7 +404,8 @@ static void mxvm_map_page(struct mxvm_cursor *s, struct mxvm_cursor *d,
  *
  * Mappings made through grants into the destination end where it is
  * mapped over (their records shrink), as MINIX's map_info entries should
- * have.  Called under mxvm_lock.
+ * have; granted-in source pages shared onward take their records along
+ * (mxvm_gmap_derive()).  Called under mxvm_lock.
  *
  * Return: 0, or a negative errno and nothing changed.
  */
@@ -412,6 +413,7 @@ int mxvm_map_locked(struct mxvm_range *src, struct mxvm_range *dst,
 		    unsigned long npages, u32 mode, struct mxvm_gmap_req *req)
 {
 	unsigned long i, ncopies;
+	unsigned int nderive = 0;
 	struct mxvm_cursor s, d;
 	u64 src_addr;
 	LIST_HEAD(prealloc);
@@ -423,6 +425,10 @@ int mxvm_map_locked(struct mxvm_range *src, struct mxvm_range *dst,
 	ret = mxvm_map_plan(src, npages, mode, &ncopies);
 	if (ret)
 		return ret;
+	if (mode != MINIXVM_MAP_COW)
+		nderive = mxvm_gmap_derive(src, dst, req, NULL);
+	if (req && req->grantee->nr_gmaps + dst->nsegs + nderive > req->max)
+		return -ENOSPC;
 	ret = mxvm_reserve(src, npages);
 	if (ret)
 		return ret;
@@ -432,7 +438,7 @@ int mxvm_map_locked(struct mxvm_range *src, struct mxvm_range *dst,
 	ret = mxvm_block_prealloc(&prealloc, ncopies, true);
 	if (ret)
 		goto out_unreserve_dst;
-	ret = mxvm_gmap_prealloc(&spare, mxvm_gmap_cuts(dst) +
+	ret = mxvm_gmap_prealloc(&spare, mxvm_gmap_cuts(dst) + nderive +
 					 (req ? dst->nsegs : 0));
 	if (ret)
 		goto out_free_blocks;
@@ -457,6 +463,8 @@ int mxvm_map_locked(struct mxvm_range *src, struct mxvm_range *dst,
 			src_addr += dst->segs[i].nr << PAGE_SHIFT;
 		}
 	}
+	if (nderive)
+		mxvm_gmap_derive(src, dst, req, &spare);
 	mxvm_zap_range(dst, true);
 	mxvm_zap_range(src, false);
 	mxvm_block_free_list(&to_free);

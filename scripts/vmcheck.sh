@@ -178,7 +178,24 @@ build_initramfs() {
 CONSOLE_MAX=$((64 << 20))
 
 # boot MODE CONSOLE RESULTS: returns qemu's status (7 = the guest finished).
+# A guest whose kernel died before its init wrote a line (before the module
+# could be loaded, so not the module's doing: TCG has been seen to trip over
+# the kernel's own text patching in early boot) is booted once more; the
+# first console is kept beside the second.
 boot() {
+	local rc
+	boot_once "$@"
+	rc=$?
+	if [ "$rc" != 7 ] && ! grep -q '^minixvm-guest:' "$3" 2>/dev/null; then
+		say "the guest kernel died before init ran (first console kept in $2.before-init): booting again"
+		mv "$2" "$2.before-init"
+		boot_once "$@"
+		rc=$?
+	fi
+	return "$rc"
+}
+
+boot_once() {
 	local mode=$1 console=$2 results=$3 pid rc
 	rm -f "$console" "$results"
 	timeout -k 10 "${VM_TIMEOUT:-$TIMEOUT}" \

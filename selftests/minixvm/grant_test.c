@@ -1243,4 +1243,68 @@ TEST_F(grant, race_grantee_exit_during_revoke)
 	EXPECT_EQ(0, count);
 }
 
+/*
+ * A grantee shares granted memory onward with its own MAP: the copy is
+ * reached by the grantor's revoke too, or the grantee would keep a live
+ * view of the grantor's memory after it.
+ */
+TEST_F(grant, onward_map_is_revoked)
+{
+	char *x = region(_metadata, CTX, 2), *y = region(_metadata, CTX, 2);
+	char *z = region(_metadata, CTX, 2);
+	struct peer g = PEER(2, ME, RWM);
+	int64_t pfn;
+
+	ASSERT_EQ(0, mxvm_safemap(FD, g.ep, g.gid, 0, x, 2 * PS, SHARED));
+	/* Onward, and onward again from the copy. */
+	ASSERT_EQ(0, mxvm_map(FD, x, y, 2 * PS, SHARED));
+	ASSERT_EQ(0, mxvm_map(FD, y + PS, z, PS, RO));
+	pfn = ask(SOCK, OP_WRITE, 1 << 8 | 0x61);
+	EXPECT_EQ(pfn, mxvm_pfn(_metadata, y + PS));
+	EXPECT_EQ(pfn, mxvm_pfn(_metadata, z));
+	EXPECT_EQ(self->gmaps_before + 3, mxvm_sysfs_long("nr_grant_maps"));
+	EXPECT_EQ(3, ask(SOCK, OP_REVMAP, g.gid));
+	ask(SOCK, OP_WRITE, 1 << 8 | 0x62);
+	EXPECT_EQ(0x61, x[PS]);
+	EXPECT_EQ(0x61, y[PS]);
+	EXPECT_EQ(0x61, z[0]);
+	EXPECT_NE(pfn, mxvm_pfn(_metadata, y + PS));
+	EXPECT_NE(pfn, mxvm_pfn(_metadata, z));
+	/* A COW map of granted pages is a copy already: nothing to record. */
+	ASSERT_EQ(0, mxvm_safemap(FD, g.ep, g.gid, 0, x, 2 * PS, SHARED));
+	ASSERT_EQ(0, mxvm_map(FD, x, y, 2 * PS, COW));
+	EXPECT_EQ(self->gmaps_before + 1, mxvm_sysfs_long("nr_grant_maps"));
+	EXPECT_NE(mxvm_pfn(_metadata, x), mxvm_pfn(_metadata, y));
+}
+
+/*
+ * S10's chain, revoked at its source: the publisher's revoke reaches the
+ * server's mapping and the client's, made through the server's grant of
+ * the publisher's pages.
+ */
+TEST_F(grant, ds_chain_publisher_revoke)
+{
+	char *buf = region(_metadata, CTX, 1);
+	struct peer ds, pub;
+	int64_t gid_ds, pfn;
+
+	ds = PEER(1, 0, 0);
+	pub = START_OTHER(1, ds.ep, READ | MAP);
+	ASSERT_EQ(0, ask_safemap(SOCK, RO, pub.ep, pub.gid));
+	gid_ds = ask(SOCK, OP_GRANT, (uint64_t)RWM << 32 | ME);
+	ASSERT_LT(0, gid_ds);
+	ASSERT_EQ(0, mxvm_safemap(FD, ds.ep, gid_ds, 0, buf, PS, RO));
+	pfn = ask(OTHER, OP_WRITE, 0 << 8 | 7);
+	EXPECT_EQ(pfn, mxvm_pfn(_metadata, buf));
+	EXPECT_EQ(2, ask(OTHER, OP_REVMAP, pub.gid));
+	ask(OTHER, OP_WRITE, 0 << 8 | 8);
+	EXPECT_EQ(7, buf[0]);
+	EXPECT_EQ(7, ask(SOCK, OP_READ, 0));
+	EXPECT_NE(pfn, mxvm_pfn(_metadata, buf));
+	EXPECT_NE(pfn, ask(SOCK, OP_PFN, 0));
+	/* The client's own mapping through the server's grant remains. */
+	EXPECT_EQ(self->gmaps_before + 1, mxvm_sysfs_long("nr_grant_maps"));
+	EXPECT_EQ(0, mxvm_safeunmap(FD, buf, NULL));
+}
+
 TEST_HARNESS_MAIN
