@@ -1091,67 +1091,6 @@ TEST_F(mapmem, process_exit)
  * no injected failure may be swallowed.  Skipped where the kernel has no
  * fault injection (the Debian kernels); the debug kernel has it.
  */
-#define FAIL_DIR	"/sys/kernel/debug/fail_minixvm/"
-
-struct fault_inject {
-	int make_it_fail;
-};
-
-/* Write @val to @path; returns false if that failed. */
-static bool write_knob(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok;
-}
-
-static bool fi_start(struct fault_inject *fi)
-{
-	fi->make_it_fail = open("/proc/thread-self/make-it-fail", O_WRONLY);
-	return fi->make_it_fail >= 0 &&
-	       write_knob(FAIL_DIR "task-filter", "Y") &&
-	       write_knob(FAIL_DIR "verbose", "0") &&
-	       write_knob(FAIL_DIR "interval", "1") &&
-	       write_knob(FAIL_DIR "probability", "100");
-}
-
-static void fi_stop(struct fault_inject *fi)
-{
-	write_knob(FAIL_DIR "probability", "0");
-	if (fi->make_it_fail >= 0)
-		close(fi->make_it_fail);
-}
-
-/*
- * Run @cmd with the module's @nth allocation failing; errno in *@err.
- * *@injected says whether a failure was injected.
- */
-static int ioctl_fail_nth(struct fault_inject *fi, int fd, unsigned long cmd,
-			  void *arg, unsigned int nth, int *err,
-			  bool *injected)
-{
-	char buf[16];
-	int ret;
-
-	snprintf(buf, sizeof(buf), "%u", nth);
-	if (!write_knob(FAIL_DIR "space", buf) ||
-	    !write_knob(FAIL_DIR "times", "1") ||
-	    write(fi->make_it_fail, "1", 1) != 1)
-		return -2;
-	ret = ioctl(fd, cmd, arg);
-	*err = errno;
-	if (write(fi->make_it_fail, "0", 1) != 1)
-		return -2;
-	/* times counts down when a failure is injected. */
-	*injected = mxvm_read_long(FAIL_DIR "times") == 0;
-	return ret;
-}
-
 /* Fail each allocation of @cmd in turn; returns how many were failed. */
 static unsigned int walk_failures(struct __test_metadata *_metadata,
 				  struct fault_inject *fi,

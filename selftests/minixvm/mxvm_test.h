@@ -398,6 +398,71 @@ static inline uint64_t mxvm_recv(int sock)
 		}							\
 	} while (0)
 
+/*
+ * Fault injection through the module's own fault attribute (debug kernel
+ * only): fail the nth allocation of one ioctl of this thread.
+ */
+#define FAIL_DIR	"/sys/kernel/debug/fail_minixvm/"
+
+struct fault_inject {
+	int make_it_fail;
+};
+
+/* Write @val to @path; returns false if that failed. */
+static inline bool write_knob(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok;
+}
+
+static inline bool fi_start(struct fault_inject *fi)
+{
+	fi->make_it_fail = open("/proc/thread-self/make-it-fail", O_WRONLY);
+	return fi->make_it_fail >= 0 &&
+	       write_knob(FAIL_DIR "task-filter", "Y") &&
+	       write_knob(FAIL_DIR "verbose", "0") &&
+	       write_knob(FAIL_DIR "interval", "1") &&
+	       write_knob(FAIL_DIR "probability", "100");
+}
+
+static inline void fi_stop(struct fault_inject *fi)
+{
+	write_knob(FAIL_DIR "probability", "0");
+	if (fi->make_it_fail >= 0)
+		close(fi->make_it_fail);
+}
+
+/*
+ * Run @cmd with the module's @nth allocation failing; errno in *@err.
+ * *@injected says whether a failure was injected.
+ */
+static inline int ioctl_fail_nth(struct fault_inject *fi, int fd,
+				 unsigned long cmd, void *arg, unsigned int nth,
+				 int *err, bool *injected)
+{
+	char buf[16];
+	int ret;
+
+	snprintf(buf, sizeof(buf), "%u", nth);
+	if (!write_knob(FAIL_DIR "space", buf) ||
+	    !write_knob(FAIL_DIR "times", "1") ||
+	    write(fi->make_it_fail, "1", 1) != 1)
+		return -2;
+	ret = ioctl(fd, cmd, arg);
+	*err = errno;
+	if (write(fi->make_it_fail, "0", 1) != 1)
+		return -2;
+	/* times counts down when a failure is injected. */
+	*injected = mxvm_read_long(FAIL_DIR "times") == 0;
+	return ret;
+}
+
 /* True if nothing at all is mapped at the page @addr. */
 static inline bool mxvm_unmapped(void *addr)
 {
