@@ -572,6 +572,27 @@ TEST_F(grant, s9_safecopy_sizes)
 }
 
 /*
+ * MINIX's data store chain: the peer is the server, the other peer the
+ * publisher, which grants its page to the server with READ|MAP; the server
+ * maps it read-only and grants its mapped page to this process, the
+ * client, which maps it read-only over @buf.  Returns the publisher.
+ */
+static struct peer ds_chain(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(grant) * self, char *buf)
+{
+	struct peer ds, pub;
+	int64_t gid_ds;
+
+	ds = PEER(1, 0, 0);
+	pub = START_OTHER(1, ds.ep, READ | MAP);
+	EXPECT_EQ(0, ask_safemap(SOCK, RO, pub.ep, pub.gid));
+	gid_ds = ask(SOCK, OP_GRANT, (uint64_t)RWM << 32 | ME);
+	EXPECT_LT(0, gid_ds);
+	EXPECT_EQ(0, mxvm_safemap(FD, ds.ep, gid_ds, 0, buf, PS, RO));
+	return pub;
+}
+
+/*
  * S10 (test/ds): publisher -> server (read-only map, then grants its
  * mapped buffer) -> client (this process) maps the same frames; the
  * server's delete (safeunmap, then saferevmap by address) leaves both
@@ -580,15 +601,9 @@ TEST_F(grant, s9_safecopy_sizes)
 TEST_F(grant, s10_ds_chain)
 {
 	char *buf = region(_metadata, CTX, 1);
-	struct peer ds, pub;
-	int64_t gid_ds, pfn_pub;
+	int64_t pfn_pub;
 
-	ds = PEER(1, 0, 0);
-	pub = START_OTHER(1, ds.ep, READ | MAP);
-	ASSERT_EQ(0, ask_safemap(SOCK, RO, pub.ep, pub.gid));
-	gid_ds = ask(SOCK, OP_GRANT, (uint64_t)RWM << 32 | ME);
-	ASSERT_LT(0, gid_ds);
-	ASSERT_EQ(0, mxvm_safemap(FD, ds.ep, gid_ds, 0, buf, PS, RO));
+	ds_chain(_metadata, self, buf);
 
 	pfn_pub = ask(OTHER, OP_WRITE, 0 << 8 | 3);
 	EXPECT_EQ(3, buf[0]);
@@ -1285,15 +1300,9 @@ TEST_F(grant, onward_map_is_revoked)
 TEST_F(grant, ds_chain_publisher_revoke)
 {
 	char *buf = region(_metadata, CTX, 1);
-	struct peer ds, pub;
-	int64_t gid_ds, pfn;
+	struct peer pub = ds_chain(_metadata, self, buf);
+	int64_t pfn;
 
-	ds = PEER(1, 0, 0);
-	pub = START_OTHER(1, ds.ep, READ | MAP);
-	ASSERT_EQ(0, ask_safemap(SOCK, RO, pub.ep, pub.gid));
-	gid_ds = ask(SOCK, OP_GRANT, (uint64_t)RWM << 32 | ME);
-	ASSERT_LT(0, gid_ds);
-	ASSERT_EQ(0, mxvm_safemap(FD, ds.ep, gid_ds, 0, buf, PS, RO));
 	pfn = ask(OTHER, OP_WRITE, 0 << 8 | 7);
 	EXPECT_EQ(pfn, mxvm_pfn(_metadata, buf));
 	EXPECT_EQ(2, ask(OTHER, OP_REVMAP, pub.gid));
@@ -1307,70 +1316,15 @@ TEST_F(grant, ds_chain_publisher_revoke)
 	EXPECT_EQ(0, mxvm_safeunmap(FD, buf, NULL));
 }
 
-/* What a failed grant command must leave as it was. */
-struct gsnap {
-	long pages, objects, grants, gmaps;
-	unsigned long pfn[8];
-	unsigned char byte[8];
-};
-
-static void take_gsnap(char *const pages[8], struct gsnap *g)
-{
-	g->pages = mxvm_sysfs_long("nr_pages");
-	g->objects = mxvm_sysfs_long("nr_objects");
-	g->grants = mxvm_sysfs_long("nr_grants");
-	g->gmaps = mxvm_sysfs_long("nr_grant_maps");
-	for (int i = 0; i < 8; i++) {
-		g->byte[i] = mxvm_peek(pages[i]);
-		g->pfn[i] = pfn_of(pages[i]);
-	}
-}
-
-/*
- * Fail each allocation of one grant command in turn until it succeeds:
- * every failed call is ENOMEM and leaves counters, frames and bytes as
- * they were.  Returns the number of failures injected.
- */
-static unsigned int walk_grant(struct __test_metadata *_metadata,
-			       struct fault_inject *fi, int fd,
-			       unsigned long cmd, void *arg,
-			       char *const pages[8], const char *what)
-{
-	struct gsnap before, after;
-	bool injected = false;
-	unsigned int nth;
-	int ret, err = 0;
-
-	take_gsnap(pages, &before);
-	for (nth = 1; nth < 1000; nth++) {
-		ret = ioctl_fail_nth(fi, fd, cmd, arg, nth, &err, &injected);
-		ASSERT_NE(-2, ret) TH_LOG("%s: cannot drive %s", what,
-					  FAIL_DIR);
-		if (ret == 0)
-			break;
-		EXPECT_TRUE(injected) TH_LOG("%s failed on its own", what);
-		EXPECT_EQ(ENOMEM, err) TH_LOG("%s, allocation %u: %s", what,
-					      nth, strerror(err));
-		take_gsnap(pages, &after);
-		EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)))
-			TH_LOG("%s changed something on failure %u", what, nth);
-	}
-	EXPECT_FALSE(injected) TH_LOG("%s swallowed failure %u", what, nth);
-	EXPECT_LT(nth, 1000) TH_LOG("%s never succeeded", what);
-	return nth - 1;
-}
-
 /*
  * Grants change everything or nothing under ENOMEM (MINIX bugs B2, B6,
- * B10): GRANT, SAFEMAP (fresh, over part of a mapping, onward), SAFEUNMAP,
- * SAFEREVMAP and REVOKE.  Debug kernel only.
+ * B10): GRANT, SAFEMAP, an onward MAP, a MAP over part of a mapping,
+ * SAFEUNMAP, SAFEREVMAP and REVOKE.  Debug kernel only.
  */
 TEST_F(grant, enomem_all_or_nothing)
 {
 	char *src = region(_metadata, CTX, 4), *dst = region(_metadata, CTX, 4);
 	char *fwd = region(_metadata, CTX, 4);
-	char *const pages[8] = { src, src + 3 * PS, dst, dst + PS,
-				 dst + 3 * PS, fwd, fwd + PS, fwd + 3 * PS };
 	struct minixvm_grant g = { .size = sizeof(g), .to = ME, .access = RWM,
 				   .addr = (uintptr_t)src, .length = 4 * PS };
 	struct minixvm_safemap m = { .size = sizeof(m), .grantor = ME,
@@ -1389,36 +1343,35 @@ TEST_F(grant, enomem_all_or_nothing)
 	}
 	mxvm_fill(dst, 4, 0x20);
 	mxvm_fill(fwd, 4, 0x30);
-	failed += walk_grant(_metadata, &fi, FD, MINIXVM_IOC_GRANT, &g, pages,
-			     "GRANT");
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_GRANT, &g,
+				"GRANT");
 	m.gid = g.out_gid;
-	/* src was never touched: zero pages, slots and records to make. */
-	failed += walk_grant(_metadata, &fi, FD, MINIXVM_IOC_SAFEMAP, &m,
-			     pages, "SAFEMAP");
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_SAFEMAP, &m,
+				"SAFEMAP");
 	/* Onward, over the middle of a mapping: a derived record, a split. */
 	mm = mxvm_map_args(dst, fwd + PS, PS, SHARED);
-	failed += walk_grant(_metadata, &fi, FD, MINIXVM_IOC_MAP, &mm, pages,
-			     "MAP onward");
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_MAP, &mm,
+				"MAP onward");
 	mm = mxvm_map_args(fwd, dst + PS, PS, SHARED);
-	failed += walk_grant(_metadata, &fi, FD, MINIXVM_IOC_MAP, &mm, pages,
-			     "MAP over the middle of a mapping");
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_MAP, &mm,
+				"MAP over the middle of a mapping");
 	EXPECT_EQ(self->gmaps_before + 3, mxvm_sysfs_long("nr_grant_maps"));
 	r.gid = g.out_gid;
-	failed += walk_grant(_metadata, &fi, FD, MINIXVM_IOC_SAFEREVMAP, &r,
-			     pages, "SAFEREVMAP");
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_SAFEREVMAP, &r,
+				"SAFEREVMAP");
 	EXPECT_EQ(3, r.out_count);
 	m.offset = 2 * PS;
 	m.length = 2 * PS;
 	m.dst_addr = (uintptr_t)dst + 2 * PS;
 	ASSERT_EQ(0, ioctl(FD, MINIXVM_IOC_SAFEMAP, &m));
 	u.addr = m.dst_addr;
-	failed += walk_grant(_metadata, &fi, FD, MINIXVM_IOC_SAFEUNMAP, &u,
-			     pages, "SAFEUNMAP");
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_SAFEUNMAP, &u,
+				"SAFEUNMAP");
 	EXPECT_EQ(1, u.out_count);
 	ASSERT_EQ(0, ioctl(FD, MINIXVM_IOC_SAFEMAP, &m));
 	rv.gid = g.out_gid;
-	failed += walk_grant(_metadata, &fi, FD, MINIXVM_IOC_REVOKE, &rv,
-			     pages, "REVOKE");
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_REVOKE, &rv,
+				"REVOKE");
 	EXPECT_EQ(1, rv.out_count);
 	fi_stop(&fi);
 	EXPECT_LE(10, failed);

@@ -122,70 +122,6 @@ static char *region_c(struct __test_metadata *_metadata, struct mxvm_ctx *c,
 	return mxvm_ctx_region(_metadata, c, npages, WRITABLE, false).addr;
 }
 
-/*
- * All or nothing: a snapshot of the counters and of every page of every
- * mapping the test watches (contents and frame), taken before and after
- * a call that must fail.
- */
-#define SNAP_MAX	128
-
-struct snap {
-	long pages;
-	long objects;
-	unsigned int n;
-	uint32_t hash[SNAP_MAX];
-	unsigned long pfn[SNAP_MAX];
-};
-
-static uint32_t page_hash(const char *addr)
-{
-	const unsigned char *p = (const unsigned char *)addr;
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < PS; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
-/* The counters first: the page reads below may fault pages back in. */
-static void take_snap(const struct mxvm_ctx *c, struct snap *s)
-{
-	s->pages = mxvm_sysfs_long("nr_pages");
-	s->objects = mxvm_sysfs_long("nr_objects");
-	s->n = 0;
-	for (unsigned int i = 0; i < c->nr_maps; i++) {
-		const struct mxvm_tracked *t = &c->maps[i];
-
-		for (size_t off = 0; t->watch && off < t->len; off += PS) {
-			if (s->n == SNAP_MAX)
-				return;
-			s->hash[s->n] = page_hash(t->addr + off);
-			s->pfn[s->n++] = pfn_of(t->addr + off);
-		}
-	}
-}
-
-static void expect_unchanged(struct __test_metadata *_metadata,
-			     const struct snap *x, const struct snap *y,
-			     const char *what)
-{
-	unsigned int changed = 0, first = 0;
-
-	EXPECT_EQ(x->pages, y->pages) TH_LOG("%s: nr_pages changed", what);
-	EXPECT_EQ(x->objects, y->objects)
-		TH_LOG("%s: nr_objects changed", what);
-	ASSERT_EQ(x->n, y->n);
-	for (unsigned int i = 0; i < x->n; i++) {
-		if (x->hash[i] != y->hash[i] || x->pfn[i] != y->pfn[i]) {
-			if (!changed++)
-				first = i;
-		}
-	}
-	EXPECT_EQ(0, changed)
-		TH_LOG("%s: %u pages changed contents or frame, first: %u",
-		       what, changed, first);
-}
-
 /* Run a command that must fail with @err and change nothing at all. */
 static void expect_fails(struct __test_metadata *_metadata,
 			 const struct mxvm_ctx *c, unsigned long cmd,
@@ -1091,37 +1027,6 @@ TEST_F(mapmem, process_exit)
  * no injected failure may be swallowed.  Skipped where the kernel has no
  * fault injection (the Debian kernels); the debug kernel has it.
  */
-/* Fail each allocation of @cmd in turn; returns how many were failed. */
-static unsigned int walk_failures(struct __test_metadata *_metadata,
-				  struct fault_inject *fi,
-				  const struct mxvm_ctx *c, unsigned long cmd,
-				  void *arg, const char *what)
-{
-	struct snap before, after;
-	bool injected = false;
-	unsigned int nth;
-	int ret, err = 0;
-
-	take_snap(c, &before);
-	take_snap(c, &before);
-	for (nth = 1; nth < 1000; nth++) {
-		ret = ioctl_fail_nth(fi, c->fd, cmd, arg, nth, &err,
-				     &injected);
-		ASSERT_NE(-2, ret) TH_LOG("%s: cannot drive %s", what,
-					  FAIL_DIR);
-		if (ret == 0)
-			break;
-		EXPECT_TRUE(injected) TH_LOG("%s failed on its own", what);
-		EXPECT_EQ(ENOMEM, err) TH_LOG("%s, allocation %u: %s", what,
-					      nth, strerror(err));
-		take_snap(c, &after);
-		expect_unchanged(_metadata, &before, &after, what);
-	}
-	EXPECT_FALSE(injected) TH_LOG("%s swallowed failure %u", what, nth);
-	EXPECT_LT(nth, 1000) TH_LOG("%s never succeeded", what);
-	return nth - 1;
-}
-
 TEST_F(mapmem, enomem_all_or_nothing)
 {
 	char *cc = region_c(_metadata, CTX, NPAGES);

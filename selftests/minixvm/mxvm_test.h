@@ -828,6 +828,110 @@ static inline int mxvm_ctx_wait(struct __test_metadata *_metadata,
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
 }
+
+/*
+ * All or nothing: a snapshot of the counters and of every page of every
+ * mapping the test watches (contents and frame), taken before and after
+ * a call that must fail.
+ */
+#define SNAP_MAX	128
+
+struct snap {
+	long pages;
+	long objects;
+	long grants;
+	long gmaps;
+	unsigned int n;
+	uint32_t hash[SNAP_MAX];
+	unsigned long pfn[SNAP_MAX];
+};
+
+static inline uint32_t page_hash(const char *addr)
+{
+	const unsigned char *p = (const unsigned char *)addr;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < MXVM_PS; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* The counters first: the page reads below may fault pages back in. */
+static inline void take_snap(const struct mxvm_ctx *c, struct snap *s)
+{
+	s->pages = mxvm_sysfs_long("nr_pages");
+	s->objects = mxvm_sysfs_long("nr_objects");
+	s->grants = mxvm_sysfs_long("nr_grants");
+	s->gmaps = mxvm_sysfs_long("nr_grant_maps");
+	s->n = 0;
+	for (unsigned int i = 0; i < c->nr_maps; i++) {
+		const struct mxvm_tracked *t = &c->maps[i];
+
+		for (size_t off = 0; t->watch && off < t->len; off += MXVM_PS) {
+			if (s->n == SNAP_MAX)
+				return;
+			s->hash[s->n] = page_hash(t->addr + off);
+			s->pfn[s->n++] = pfn_of(t->addr + off);
+		}
+	}
+}
+
+static inline void expect_unchanged(struct __test_metadata *_metadata,
+				    const struct snap *x, const struct snap *y,
+				    const char *what)
+{
+	unsigned int changed = 0, first = 0;
+
+	EXPECT_EQ(x->pages, y->pages) TH_LOG("%s: nr_pages changed", what);
+	EXPECT_EQ(x->objects, y->objects)
+		TH_LOG("%s: nr_objects changed", what);
+	EXPECT_EQ(x->grants, y->grants) TH_LOG("%s: nr_grants changed", what);
+	EXPECT_EQ(x->gmaps, y->gmaps)
+		TH_LOG("%s: nr_grant_maps changed", what);
+	ASSERT_EQ(x->n, y->n);
+	for (unsigned int i = 0; i < x->n; i++) {
+		if (x->hash[i] != y->hash[i] || x->pfn[i] != y->pfn[i]) {
+			if (!changed++)
+				first = i;
+		}
+	}
+	EXPECT_EQ(0, changed)
+		TH_LOG("%s: %u pages changed contents or frame, first: %u",
+		       what, changed, first);
+}
+
+/* Fail each allocation of @cmd in turn; returns how many were failed. */
+static inline unsigned int walk_failures(struct __test_metadata *_metadata,
+					 struct fault_inject *fi,
+					 const struct mxvm_ctx *c,
+					 unsigned long cmd, void *arg,
+					 const char *what)
+{
+	struct snap before, after;
+	bool injected = false;
+	unsigned int nth;
+	int ret, err = 0;
+
+	take_snap(c, &before);
+	take_snap(c, &before);
+	for (nth = 1; nth < 1000; nth++) {
+		ret = ioctl_fail_nth(fi, c->fd, cmd, arg, nth, &err,
+				     &injected);
+		ASSERT_NE(-2, ret) TH_LOG("%s: cannot drive %s", what,
+					  FAIL_DIR);
+		if (ret == 0)
+			break;
+		EXPECT_TRUE(injected) TH_LOG("%s failed on its own", what);
+		EXPECT_EQ(ENOMEM, err) TH_LOG("%s, allocation %u: %s", what,
+					      nth, strerror(err));
+		take_snap(c, &after);
+		expect_unchanged(_metadata, &before, &after, what);
+	}
+	EXPECT_FALSE(injected) TH_LOG("%s swallowed failure %u", what, nth);
+	EXPECT_LT(nth, 1000) TH_LOG("%s never succeeded", what);
+	return nth - 1;
+}
+
 #endif /* __KSELFTEST_HARNESS_H */
 
 #endif /* MXVM_TEST_H */
