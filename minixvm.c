@@ -251,10 +251,13 @@ static int mxvm_ioc_grant(struct mxvm_file *mf, void *arg)
 
 static void mxvm_ioc_grant_abort(struct mxvm_file *mf, void *arg)
 {
+	struct mxvm_endpoint *me = mxvm_endpoint_current();
 	struct minixvm_grant *g = arg;
 	u32 count;
 
-	mxvm_grant_revoke(mxvm_endpoint_current(), g->out_gid, &count);
+	/* The endpoint exists: the grant was just made through it. */
+	if (!IS_ERR(me))
+		mxvm_grant_revoke(me, g->out_gid, &count);
 }
 
 static int mxvm_ioc_revoke(struct mxvm_file *mf, void *arg)

@@ -896,8 +896,9 @@ TEST_F(grant, s21_indirect_chain_depth)
  */
 TEST_F(grant, s21_indirect_revoke_reaches_grantee)
 {
+	char *own = region(_metadata, CTX, 2);
+	__u32 gid_b, count;
 	struct peer a, c;
-	__u32 gid_b;
 	int64_t pfn;
 
 	c = PEER(2, 0, 0);
@@ -913,10 +914,17 @@ TEST_F(grant, s21_indirect_revoke_reaches_grantee)
 	EXPECT_NE(pfn, ask(SOCK, OP_PFN, 1));
 	ask(OTHER, OP_WRITE, 1 << 8 | 0x23);
 	EXPECT_EQ(0x22, ask(SOCK, OP_READ, 1));
-	/* Again, and now by the intermediary, of its indirect grant. */
+	/*
+	 * Again, and now by the intermediary, of its indirect grant: that
+	 * ends C's mapping only, not the intermediary's own mapping of A's
+	 * grant, made without the link.
+	 */
 	ASSERT_EQ(0, ask_safemap(SOCK, RO, ME, gid_b));
 	EXPECT_EQ(0x23, ask(SOCK, OP_READ, 1));
-	EXPECT_EQ(0, mxvm_revoke(FD, gid_b, NULL));
+	ASSERT_EQ(0, mxvm_safemap(FD, a.ep, a.gid, 0, own, 2 * PS, RO));
+	EXPECT_EQ(0, mxvm_revoke(FD, gid_b, &count));
+	EXPECT_EQ(1, count);
+	EXPECT_EQ(ask(OTHER, OP_PFN, 1), mxvm_pfn(_metadata, own + PS));
 	ask(OTHER, OP_WRITE, 1 << 8 | 0x24);
 	EXPECT_EQ(0x23, ask(SOCK, OP_READ, 1));
 	EXPECT_NE(ask(OTHER, OP_PFN, 1), ask(SOCK, OP_PFN, 1));
@@ -1085,9 +1093,11 @@ TEST_F(grant, safecopy_rights)
 {
 	struct mxvm_mapping ro = mxvm_ctx_region(_metadata, CTX, 1, 0, false);
 	char *rw = region(_metadata, CTX, 1), *buf = region(_metadata, CTX, 1);
-	__u32 gid_r, gid_w, gid_ro;
+	char *anon = mxvm_ctx_anon(_metadata, CTX, PS);
+	__u32 gid_r, gid_w, gid_ro, gid_anon;
 
 	mxvm_fill(rw, 1, 0x21);
+	mxvm_fill(anon, 1, 0x22);
 	ASSERT_EQ(0, mxvm_grant(FD, ME, rw, PS, READ, &gid_r));
 	ASSERT_EQ(0, mxvm_grant(FD, ME, rw, PS, WRITE, &gid_w));
 	ASSERT_EQ(0, mxvm_grant(FD, ME, ro.addr, PS, READ | WRITE, &gid_ro));
@@ -1098,6 +1108,12 @@ TEST_F(grant, safecopy_rights)
 	/* A page its owner may only read is never written. */
 	EXPECT_ERR(EFAULT, mxvm_safecopy_to(FD, ME, gid_ro, 0, buf, 8));
 	EXPECT_TRUE(mxvm_page_is(ro.addr, 0));
+	/* Ordinary read-only memory too (no FOLL_FORCE, unlike ptrace). */
+	ASSERT_EQ(0, mprotect(anon, PS, PROT_READ));
+	ASSERT_EQ(0, mxvm_grant(FD, ME, anon, PS, READ | WRITE, &gid_anon));
+	EXPECT_ERR(EFAULT, mxvm_safecopy_to(FD, ME, gid_anon, 0, buf, 8));
+	EXPECT_EQ(0x22, anon[0]);
+	EXPECT_EQ(0, mxvm_revoke(FD, gid_anon, NULL));
 	/* A caller's buffer that is not writable memory. */
 	EXPECT_ERR(EFAULT, mxvm_safecopy_from(FD, ME, gid_ro, 0, ro.addr, 8));
 	EXPECT_ERR(EFAULT, mxvm_safecopy_from(FD, ME, gid_r, 0, NULL, 8));
