@@ -29,20 +29,20 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #endif
 
 /*
- * get_user_pages_remote() lost its vmas argument in 6.5.  Called with the
+ * pin_user_pages_remote() lost its vmas argument in 6.5.  Called with the
  * mmap_lock held and no "locked" pointer: it never drops the lock.
  */
-static inline long mxvm_get_user_pages_remote(struct mm_struct *mm,
+static inline long mxvm_pin_user_pages_remote(struct mm_struct *mm,
 					      unsigned long start,
 					      unsigned long nr_pages,
 					      unsigned int gup_flags,
 					      struct page **pages)
 {
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
-	return get_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
 				     NULL, NULL);
 #else
-	return get_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
 				     NULL);
 #endif
 }

@@ -208,10 +208,15 @@ struct mxvm_endpoint *mxvm_endpoint_current(void)
 	if (ep)
 		return ep;
 
-	/* Takes mmap_lock for write: outside mxvm_lock. */
+	/*
+	 * Takes mmap_lock for write: outside mxvm_lock.  The first
+	 * registration on an mm takes all its locks and gives up with EINTR
+	 * on any pending signal; nothing happened, so restart the call.
+	 */
 	mn = mmu_notifier_get(&mxvm_mn_ops, mm);
 	if (IS_ERR(mn))
-		return ERR_CAST(mn);
+		return PTR_ERR(mn) == -EINTR ? ERR_PTR(-ERESTARTNOINTR) :
+					       ERR_CAST(mn);
 	ep = container_of(mn, struct mxvm_endpoint, mn);
 
 	mutex_lock(&mxvm_lock);
@@ -241,6 +246,12 @@ struct mxvm_endpoint *mxvm_endpoint_current(void)
 }
 
 /* Grant tables. */
+
+/* A grant id that can never be valid: 0, or not 31 bits. */
+static bool mxvm_gid_malformed(u32 gid)
+{
+	return !gid || gid > INT_MAX;
+}
 
 static struct mxvm_grant *mxvm_grant_lookup(struct mxvm_endpoint *ep,
 					    u32 gid)
@@ -344,7 +355,7 @@ static int mxvm_chain_follow(u32 grantee, u32 granter, u32 gid, u64 offset,
 		ep = mxvm_ep_lookup(granter);
 		if (IS_ERR(ep))
 			return PTR_ERR(ep);
-		if (gid > INT_MAX || !gid)
+		if (mxvm_gid_malformed(gid))
 			return -EINVAL;
 		grant = mxvm_grant_lookup(ep, gid);
 		if (!grant)
@@ -706,6 +717,21 @@ void mxvm_gmaps_region_gone(struct mxvm_region *region)
 }
 
 /*
+ * Pages that just became private are no longer a mapping through any
+ * grant: forget the other records wholly inside the run (a record derived
+ * from another grant over the same pages, as in the data store chain).
+ */
+static void mxvm_gmaps_forget(struct mxvm_seg *seg)
+{
+	struct mxvm_gmap *gmap, *next;
+
+	list_for_each_entry_safe(gmap, next, &seg->region->gmaps, region_node)
+		if (seg->idx <= gmap->idx &&
+		    gmap->idx + gmap->nr <= seg->idx + seg->nr)
+			mxvm_gmap_unlink(gmap);
+}
+
+/*
  * End mappings: each grantee's run gets private copies (MINIX
  * unmap_memory()), then the records go.  All or nothing, unless
  * @exiting: then each record is ended on its own and cannot fail.
@@ -728,6 +754,7 @@ static int mxvm_gmaps_end(struct mxvm_gmap **gmaps, unsigned int n,
 			r = (struct mxvm_range){ &one, 1 };
 			mxvm_unshare_locked(&r, true);
 			mxvm_gmap_unlink(gmaps[i]);
+			mxvm_gmaps_forget(&one);
 		}
 		return 0;
 	}
@@ -742,9 +769,12 @@ static int mxvm_gmaps_end(struct mxvm_gmap **gmaps, unsigned int n,
 					     gmaps[i]->nr };
 	r = (struct mxvm_range){ segs, n };
 	ret = mxvm_unshare_locked(&r, false);
-	if (!ret)
+	if (!ret) {
 		for (i = 0; i < n; i++)
 			mxvm_gmap_unlink(gmaps[i]);
+		for (i = 0; i < n; i++)
+			mxvm_gmaps_forget(&segs[i]);
+	}
 	if (segs != &one)
 		kvfree(segs);
 	return ret;
@@ -836,13 +866,16 @@ static unsigned int mxvm_gmaps_scan(struct mxvm_endpoint *ep,
 static void mxvm_grant_free(struct mxvm_grant *grant)
 {
 	struct mxvm_grant *direct = mxvm_grant_direct(grant);
-	struct mxvm_gmap *gmap, *next;
+	struct mxvm_gmap *gmap;
 
+	/* Ending one record may forget others: walk again each time. */
+again:
 	if (direct)
-		list_for_each_entry_safe(gmap, next, &direct->gmaps,
-					 grant_node)
-			if (mxvm_gmap_revoked(gmap, grant, 0, 0))
+		list_for_each_entry(gmap, &direct->gmaps, grant_node)
+			if (mxvm_gmap_revoked(gmap, grant, 0, 0)) {
 				mxvm_gmaps_end(&gmap, 1, true);
+				goto again;
+			}
 	mxvm_grant_release(grant);
 }
 
@@ -884,6 +917,8 @@ int mxvm_grant_revoke(struct mxvm_endpoint *me, u32 gid, u32 *count)
 	struct mxvm_grant *grant;
 	int ret = -EPERM;
 
+	if (mxvm_gid_malformed(gid))
+		return -EINVAL;
 	mutex_lock(&mxvm_lock);
 	grant = mxvm_grant_lookup(me, gid);
 	if (grant)
@@ -919,7 +954,7 @@ int mxvm_saferevmap(struct mxvm_endpoint *me,
 		ret = mxvm_check_user_range(arg->addr, arg->length);
 		if (ret)
 			return ret;
-	} else if (arg->addr || arg->length) {
+	} else if (arg->addr || arg->length || mxvm_gid_malformed(arg->gid)) {
 		return -EINVAL;
 	}
 
@@ -1064,9 +1099,8 @@ int mxvm_safemap(struct mxvm_endpoint *me, struct minixvm_safemap *arg)
 		ret = -EINTR;
 		goto out_mmput;
 	}
-	ret = mxvm_check_user_range(src, len);
-	if (!ret)
-		ret = mxvm_resolve(owner_mm, src, len, &rs);
+	/* The grant's range was checked against the owner's address space. */
+	ret = mxvm_resolve(owner_mm, src, len, &rs);
 	if (!ret) {
 		mutex_lock(&mxvm_lock);
 		for (held = 0; held < rs.nsegs; held++)

@@ -4,8 +4,9 @@
  * endpoint granted, after MINIX 3's kernel/system/do_safecopy.c.
  *
  * The granted memory is any user memory of its owner, minixvm or not.  It
- * is reached with get_user_pages_remote() under the owner's mmap_lock, a
- * batch of pages at a time, without FOLL_FORCE: the owner's own rights
+ * is pinned with pin_user_pages_remote() under the owner's mmap_lock, a
+ * batch of pages at a time, and unpinned dirty after a copy to it (even a
+ * partial one), without FOLL_FORCE: the owner's own rights
  * apply, so a page it may only read is never written, and a write into
  * its copy-on-write pages breaks the sharing first, as its own write
  * would.  The owner's lock is dropped before the caller's buffer is
@@ -62,8 +63,8 @@ static int mxvm_copy_remote(struct mm_struct *mm, u64 raddr, u64 uaddr,
 	struct page *pages[MXVM_COPY_BATCH];
 	unsigned long start, nr, off;
 	size_t chunk;
-	long got, i;
 	int ret = 0;
+	long got;
 
 	while (len && !ret) {
 		if (fatal_signal_pending(current))
@@ -74,20 +75,17 @@ static int mxvm_copy_remote(struct mm_struct *mm, u64 raddr, u64 uaddr,
 		nr = DIV_ROUND_UP(off + chunk, PAGE_SIZE);
 		if (mmap_read_lock_killable(mm))
 			return -EINTR;
-		got = mxvm_get_user_pages_remote(mm, start, nr,
+		got = mxvm_pin_user_pages_remote(mm, start, nr,
 						 to ? FOLL_WRITE : 0, pages);
 		mmap_read_unlock(mm);
 		if (got < 0)
-			return got == -ENOMEM ? -ENOMEM : -EFAULT;
+			return got == -ENOMEM || got == -EINTR ? got : -EFAULT;
 		if (got == nr)
 			ret = mxvm_copy_pages(pages, off, uaddr, chunk, to);
 		else
 			ret = -EFAULT;
-		for (i = 0; i < got; i++) {
-			if (to && !ret)
-				set_page_dirty_lock(pages[i]);
-			put_page(pages[i]);
-		}
+		/* A copy to them that failed half-way still wrote some. */
+		unpin_user_pages_dirty_lock(pages, got, to && got == nr);
 		raddr += chunk;
 		uaddr += chunk;
 		len -= chunk;

@@ -601,9 +601,8 @@ static struct peer ds_chain(struct __test_metadata *_metadata,
 TEST_F(grant, s10_ds_chain)
 {
 	char *buf = region(_metadata, CTX, 1);
+	struct peer pub = ds_chain(_metadata, self, buf);
 	int64_t pfn_pub;
-
-	ds_chain(_metadata, self, buf);
 
 	pfn_pub = ask(OTHER, OP_WRITE, 0 << 8 | 3);
 	EXPECT_EQ(3, buf[0]);
@@ -625,6 +624,9 @@ TEST_F(grant, s10_ds_chain)
 	/* The snapshot is the client's own, writable memory now. */
 	EXPECT_EQ(0, mxvm_write_segv(buf, 5));
 	EXPECT_EQ(5, buf[0]);
+	/* Nothing is left to revoke: not the record derived from pub's grant. */
+	EXPECT_EQ(self->gmaps_before, mxvm_sysfs_long("nr_grant_maps"));
+	EXPECT_EQ(0, ask(OTHER, OP_REVMAP, pub.gid));
 }
 
 /* S11, S12: MAP is needed to map, WRITE to map SHARED; COW needs none. */
@@ -716,6 +718,9 @@ TEST_F(grant, s16_bad_gid)
 	EXPECT_ERR(EINVAL, mxvm_safemap(FD, ME, 0x80000000u | gid, 0, dst, PS,
 					RO));
 	EXPECT_ERR(EPERM, mxvm_safemap(FD, ME, gid + 1, 0, dst, PS, RO));
+	EXPECT_ERR(EINVAL, mxvm_revoke(FD, 0, NULL));
+	EXPECT_ERR(EINVAL, mxvm_saferevmap(FD, 0x80000000u, NULL));
+	EXPECT_ERR(EPERM, mxvm_saferevmap(FD, gid + 1, NULL));
 	ASSERT_EQ(0, mxvm_revoke(FD, gid, NULL));
 	EXPECT_ERR(EPERM, mxvm_safemap(FD, ME, gid, 0, dst, PS, RO));
 	EXPECT_ERR(EPERM, mxvm_revoke(FD, gid, NULL));
@@ -1317,6 +1322,7 @@ TEST_F(grant, ds_chain_publisher_revoke)
 {
 	char *buf = region(_metadata, CTX, 1);
 	struct peer pub = ds_chain(_metadata, self, buf);
+	__u32 count = 9;
 	int64_t pfn;
 
 	pfn = ask(OTHER, OP_WRITE, 0 << 8 | 7);
@@ -1327,9 +1333,13 @@ TEST_F(grant, ds_chain_publisher_revoke)
 	EXPECT_EQ(7, ask(SOCK, OP_READ, 0));
 	EXPECT_NE(pfn, mxvm_pfn(_metadata, buf));
 	EXPECT_NE(pfn, ask(SOCK, OP_PFN, 0));
-	/* The client's own mapping through the server's grant remains. */
-	EXPECT_EQ(self->gmaps_before + 1, mxvm_sysfs_long("nr_grant_maps"));
-	EXPECT_EQ(0, mxvm_safeunmap(FD, buf, NULL));
+	/*
+	 * The client's pages are its own now, and so are the server's: its
+	 * mapping through the server's grant went with them.
+	 */
+	EXPECT_EQ(self->gmaps_before, mxvm_sysfs_long("nr_grant_maps"));
+	EXPECT_EQ(0, mxvm_safeunmap(FD, buf, &count));
+	EXPECT_EQ(0, count);
 }
 
 /*
@@ -1392,6 +1402,25 @@ TEST_F(grant, enomem_all_or_nothing)
 	fi_stop(&fi);
 	EXPECT_LE(10, failed);
 	TH_LOG("%u allocation failures injected", failed);
+}
+
+/* The grantee's own UNMAP ends the mappings through grants it covers. */
+TEST_F(grant, unmap_ends_grant_mappings)
+{
+	char *src = region(_metadata, CTX, 4), *dst = region(_metadata, CTX, 4);
+	__u32 gid, count;
+
+	mxvm_fill(src, 4, 0x10);
+	ASSERT_EQ(0, mxvm_grant(FD, ME, src, 4 * PS, RWM, &gid));
+	ASSERT_EQ(0, mxvm_safemap(FD, ME, gid, 0, dst, 4 * PS, SHARED));
+	ASSERT_EQ(0, mxvm_unmap(FD, dst + PS, 2 * PS));
+	EXPECT_EQ(self->gmaps_before + 2, mxvm_sysfs_long("nr_grant_maps"));
+	mxvm_expect_frames(_metadata, dst + PS, src + PS, 2, false);
+	ASSERT_EQ(0, mxvm_saferevmap(FD, gid, &count));
+	EXPECT_EQ(2, count);
+	mxvm_expect_frames(_metadata, dst, src, 4, false);
+	mxvm_expect_fill(_metadata, dst, 4, 0x10);
+	EXPECT_EQ(0, mxvm_revoke(FD, gid, NULL));
 }
 
 TEST_HARNESS_MAIN

@@ -242,7 +242,9 @@ struct minixvm_map {
  * contents, writable if its region is writable.  The range stays mapped;
  * the other holders of the pages see no change.
  *
- * The call changes everything or nothing.
+ * The call changes everything or nothing.  Mappings made through grants
+ * (MINIXVM_IOC_SAFEMAP) end where the range covers them: nothing is left
+ * to revoke there.
  *
  * Errors: EINVAL for unknown @flags, a zero or unaligned @length or
  * address, or a range that is not wholly in minixvm mappings of the
@@ -269,11 +271,15 @@ struct minixvm_unmap {
  * id) to copy from or to it (SAFECOPY) or to map it (SAFEMAP).
  *
  * Errors common to the grant commands: EINVAL for an endpoint number that
- * was never given out (or 0), ESRCH for the endpoint of a process that has
- * exited, EPERM for a grant that does not allow the call (no such grant, a
- * revoked or stale id, not granted to the caller, missing access bits, a
- * range outside the grant), ELOOP for a chain of more than
- * MINIXVM_MAX_INDIRECT indirect grants.
+ * was never given out (or 0) and for a grant id that can never be valid (0,
+ * or above 2^31 - 1), ESRCH for the endpoint of a process that has exited,
+ * EPERM for a grant that does not allow the call (no such grant, a revoked
+ * or stale id, not granted to the caller, missing access bits, a range
+ * outside the grant), ELOOP for a chain of more than MINIXVM_MAX_INDIRECT
+ * indirect grants.  A process's first grant command registers its
+ * endpoint; a signal arriving meanwhile restarts the call.  A command that
+ * reports a count (REVOKE, SAFEREVMAP, SAFEUNMAP) and then cannot write it
+ * back returns EFAULT with its work done.
  */
 
 /* The grantee of a grant anyone may use; never a process's endpoint. */
@@ -432,7 +438,9 @@ struct minixvm_revoke {
  * (MINIXVM_IOC_SAFEREVMAP, MINIXVM_IOC_REVOKE, or exit), or the caller's
  * pages go.  When it ends, the caller keeps a private copy of what the
  * range held, writable if its region is.  A destination that spans k
- * minixvm mappings counts as k mappings against max_grant_maps.
+ * minixvm mappings counts as k mappings against max_grant_maps, which
+ * SAFEMAP checks (counting the records it would derive; MAP and the
+ * splitting of a mapping by a map over its middle are not refused).
  *
  * Errors: EINVAL for unknown @flags or @mode, an unaligned @offset,
  * @dst_addr or @length, a zero @length, a destination not wholly in minixvm
@@ -548,7 +556,7 @@ enum minixvm_copy_flags {
  * caller's buffer or the owner's range is not wholly accessible (the
  * owner's pages are checked a batch of up to 16 pages at a time, so bytes
  * before the failing batch may have been copied); the grant errors
- * above; EINTR on a fatal signal.
+ * above; EINTR on a fatal signal; ENOMEM.
  */
 struct minixvm_safecopy {
 	__u32 size;
