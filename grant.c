@@ -105,8 +105,6 @@ static int mxvm_check_grantee(u32 to)
 
 static void mxvm_grant_free(struct mxvm_grant *grant);
 static void mxvm_gmap_unlink(struct mxvm_gmap *gmap);
-static int mxvm_gmaps_end(struct mxvm_gmap **gmaps, unsigned int n,
-			  bool exiting);
 
 /*
  * The mm is being torn down (exit_mmap(), no mmap_lock held; its VMAs,
@@ -124,7 +122,7 @@ static void mxvm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 
 	mutex_lock(&mxvm_lock);
 	registered = ep->registered;
-	if (registered && !ep->dead) {
+	if (registered) {
 		/* Its own mappings: the pages go with its VMAs. */
 		list_for_each_entry_safe(gmap, next, &ep->gmaps, ep_node)
 			mxvm_gmap_unlink(gmap);
@@ -139,7 +137,6 @@ static void mxvm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 			if (!xa_is_value(grant))
 				mxvm_grant_free(grant);
 		xa_destroy(&ep->grants);
-		ep->dead = true;
 		xa_erase(&mxvm_ep_by_id, ep->id);
 		hash_del(&ep->hnode);
 		atomic_long_dec(&mxvm_stats.endpoints);
@@ -192,7 +189,8 @@ static const struct mmu_notifier_ops mxvm_mn_ops = {
  * Valid until the caller's mm is torn down, so for the whole of an ioctl.
  *
  * Return: the endpoint, or an ERR_PTR(): -ENOSPC when endpoint numbers are
- * used up, -ENOMEM.
+ * used up, -ENOMEM, or -ERESTARTNOINTR when a signal interrupted the first
+ * registration (the call restarts).
  */
 struct mxvm_endpoint *mxvm_endpoint_current(void)
 {
@@ -732,12 +730,26 @@ static void mxvm_gmaps_forget(struct mxvm_seg *seg)
 }
 
 /*
- * End mappings: each grantee's run gets private copies (MINIX
- * unmap_memory()), then the records go.  All or nothing, unless
- * @exiting: then each record is ended on its own and cannot fail.
+ * End one mapping as its grantor's process exits: the grantee's run gets
+ * private copies, which cannot fail (mxvm_unshare_locked()), then the
+ * record goes, and with it the others the run wholly covers.
  */
-static int mxvm_gmaps_end(struct mxvm_gmap **gmaps, unsigned int n,
-			  bool exiting)
+static void mxvm_gmap_end_exiting(struct mxvm_gmap *gmap)
+{
+	struct mxvm_seg seg = { gmap->region, gmap->idx, gmap->nr };
+	struct mxvm_range r = { &seg, 1 };
+
+	lockdep_assert_held(&mxvm_lock);
+	mxvm_unshare_locked(&r, true);
+	mxvm_gmap_unlink(gmap);
+	mxvm_gmaps_forget(&seg);
+}
+
+/*
+ * End mappings: each grantee's run gets private copies (MINIX
+ * unmap_memory()), then the records go.  All or nothing.
+ */
+static int mxvm_gmaps_end(struct mxvm_gmap **gmaps, unsigned int n)
 {
 	struct mxvm_seg one, *segs = &one;
 	struct mxvm_range r;
@@ -747,17 +759,6 @@ static int mxvm_gmaps_end(struct mxvm_gmap **gmaps, unsigned int n,
 	lockdep_assert_held(&mxvm_lock);
 	if (!n)
 		return 0;
-	if (exiting) {
-		for (i = 0; i < n; i++) {
-			one = (struct mxvm_seg){ gmaps[i]->region,
-						 gmaps[i]->idx, gmaps[i]->nr };
-			r = (struct mxvm_range){ &one, 1 };
-			mxvm_unshare_locked(&r, true);
-			mxvm_gmap_unlink(gmaps[i]);
-			mxvm_gmaps_forget(&one);
-		}
-		return 0;
-	}
 	if (n > 1) {
 		segs = mxvm_should_fail() ? NULL :
 		       kvmalloc_array(n, sizeof(*segs), GFP_KERNEL);
@@ -866,16 +867,18 @@ static unsigned int mxvm_gmaps_scan(struct mxvm_endpoint *ep,
 static void mxvm_grant_free(struct mxvm_grant *grant)
 {
 	struct mxvm_grant *direct = mxvm_grant_direct(grant);
-	struct mxvm_gmap *gmap;
+	struct mxvm_gmap *gmap, *next;
+	LIST_HEAD(victims);
 
-	/* Ending one record may forget others: walk again each time. */
-again:
 	if (direct)
-		list_for_each_entry(gmap, &direct->gmaps, grant_node)
-			if (mxvm_gmap_revoked(gmap, grant, 0, 0)) {
-				mxvm_gmaps_end(&gmap, 1, true);
-				goto again;
-			}
+		list_for_each_entry_safe(gmap, next, &direct->gmaps, grant_node)
+			if (mxvm_gmap_revoked(gmap, grant, 0, 0))
+				list_move_tail(&gmap->grant_node, &victims);
+	/* Ending one may forget others on the list: take the first each time. */
+	while (!list_empty(&victims)) {
+		gmap = list_first_entry(&victims, struct mxvm_gmap, grant_node);
+		mxvm_gmap_end_exiting(gmap);
+	}
 	mxvm_grant_release(grant);
 }
 
@@ -897,7 +900,7 @@ static int mxvm_revoke_locked(struct mxvm_endpoint *ep,
 			return -ENOMEM;
 		mxvm_gmaps_scan(ep, grant, addr, len, gmaps);
 	}
-	ret = mxvm_gmaps_end(gmaps, n, false);
+	ret = mxvm_gmaps_end(gmaps, n);
 	kvfree(gmaps);
 	if (!ret)
 		*count = n;
@@ -999,7 +1002,7 @@ int mxvm_safeunmap(struct mxvm_endpoint *me, u64 addr, u32 *count)
 		list_for_each_entry(gmap, &me->gmaps, ep_node)
 			if (gmap->dst_addr == addr)
 				gmaps[n++] = gmap;
-		ret = mxvm_gmaps_end(gmaps, n, false);
+		ret = mxvm_gmaps_end(gmaps, n);
 		kvfree(gmaps);
 	}
 	mutex_unlock(&mxvm_lock);

@@ -241,7 +241,6 @@ struct mxvm_via {
  * @mn: the mmu notifier whose ->release ends the endpoint with its mm
  * @id: the endpoint number, never given out twice
  * @registered: @mn's reference is kept, @id given and the endpoint listed
- * @dead: its mm is gone; it is no longer listed
  * @hnode: in the table of endpoints by mm
  * @grants: its grant table: slot -> &struct mxvm_grant, or the value of the
  *	slot's next generation (marked MXVM_GRANT_FREE) when free, or of 0
@@ -254,7 +253,6 @@ struct mxvm_endpoint {
 	struct mmu_notifier mn;
 	u32 id;
 	bool registered;
-	bool dead;
 	struct hlist_node hnode;
 	struct xarray grants;
 	unsigned int nr_grants;
