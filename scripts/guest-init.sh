@@ -4,7 +4,8 @@
 # /init of the minixvm test guests (busybox).  The host chooses what to do
 # with minixvm_mode= on the kernel command line (unknown key=value boot
 # parameters reach init as environment variables):
-#   check           run the selftests (run.sh) and unload the module
+#   check           run the selftests (run.sh) and unload the module; with
+#                   minixvm_tests=a_test,b_test only those
 #   demo            run the demo program
 #   selfcheck-warn  load the module with its planted WARN; the host must see it
 #   selfcheck-leak  run the tests with the module's planted leak; run.sh must
@@ -27,7 +28,8 @@ echo "minixvm-guest: $(uname -r) mode=${minixvm_mode:-check}" >"$out"
 
 case "${minixvm_mode:-check}" in
 check)
-	"$dir/run.sh" --module "$dir/minix_vm.ko" --tests "$dir/tests" >"$out" 2>&1
+	"$dir/run.sh" --module "$dir/minix_vm.ko" --tests "$dir/tests" \
+		--only "$(echo "${minixvm_tests:-}" | tr , ' ')" >"$out" 2>&1
 	;;
 demo)
 	{

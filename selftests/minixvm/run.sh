@@ -6,6 +6,7 @@
 # under any POSIX shell on a host (make check-host).
 #
 #   run.sh --module PATH/minix_vm.ko --tests DIR [--params "name=value ..."]
+#          [--only "name_test ..."]
 #
 # Prints one line per result, "PASS name", "FAIL name" or "SKIP name", the
 # tests' own output behind "# ", and last "N passed, N failed[, N skipped]".
@@ -15,11 +16,13 @@
 module=
 tests=
 params=
+only=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--module) module=$2; shift 2 ;;
 	--tests) tests=$2; shift 2 ;;
 	--params) params=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -75,6 +78,10 @@ fi
 for t in "$tests"/*_test; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
+	case " $only " in
+	"  " | *" $name "*) ;;
+	*) continue ;;
+	esac
 	out=/tmp/minixvm-$name.out
 	"$t" >"$out" 2>&1
 	rc=$?
