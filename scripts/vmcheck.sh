@@ -54,6 +54,7 @@ scan_reports() {
 
 pass=0 fail=0 skip=0
 failures=()
+figures=()
 record() {	# record RESULT KERNEL NAME
 	case "$1" in
 	PASS) pass=$((pass + 1)) ;;
@@ -262,6 +263,8 @@ check_kernel() {	# check_kernel NAME
 		case "$line" in
 		"PASS "* | "FAIL "* | "SKIP "*)
 			record "${line%% *}" "$KVER" "${line#* }" ;;
+		"FIGURE "*)
+			figures+=("FIGURE [$KVER] ${line#FIGURE }") ;;
 		esac
 	done < <(tr -d '\r' <"$results")
 	if [ "$rc" = 7 ] && grep -q '^minixvm-guest: done' "$results"; then
@@ -312,6 +315,9 @@ for k in "$@"; do
 	check_kernel "$k"
 done
 
+for f in "${figures[@]}"; do
+	echo "$f"
+done
 for f in "${failures[@]}"; do
 	echo "failed: $f"
 done

@@ -399,6 +399,15 @@ static inline uint64_t mxvm_recv(int sock)
 	} while (0)
 
 /*
+ * A figure for the end of the run (run.sh collects these lines): what a
+ * test did, e.g. mxvm_figure("stress.ops", "%lu", n, "operations checked").
+ */
+#define mxvm_figure(key, fmt, val, what) do {				\
+		printf("MINIXVM_FIGURE %s " fmt " %s\n", key, val, what);	\
+		fflush(stdout);						\
+	} while (0)
+
+/*
  * Fault injection through the module's own fault attribute (debug kernel
  * only): fail the nth allocation of one ioctl of this thread.
  */

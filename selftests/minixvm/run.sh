@@ -9,7 +9,9 @@
 #          [--only "name_test ..."]
 #
 # Prints one line per result, "PASS name", "FAIL name" or "SKIP name", the
-# tests' own output behind "# ", and last "N passed, N failed[, N skipped]".
+# tests' own output behind "# ", then the figures the tests reported (their
+# lines "MINIXVM_FIGURE key value what") as "FIGURE key value what", and
+# last "N passed, N failed[, N skipped]".
 # Exits 0 if nothing failed, 1 otherwise, 4 (kselftest's skip) if it cannot
 # run at all.
 
@@ -28,6 +30,8 @@ while [ $# -gt 0 ]; do
 done
 
 pass=0 fail=0 skip=0
+figures=/tmp/minixvm-figures
+: >"$figures"
 result() {
 	echo "$1 $2"
 	case "$1" in
@@ -38,6 +42,7 @@ result() {
 }
 
 summary() {
+	sed -n 's/^MINIXVM_FIGURE /FIGURE /p' "$figures"
 	line="$pass passed, $fail failed"
 	[ "$skip" -gt 0 ] && line="$line, $skip skipped"
 	echo "$line"
@@ -86,6 +91,7 @@ for t in "$tests"/*_test; do
 	"$t" >"$out" 2>&1
 	rc=$?
 	sed 's/^/# /' "$out"
+	grep '^MINIXVM_FIGURE ' "$out" >>"$figures"
 	# kselftest TAP: "ok N fixture.test", "not ok N ...", "ok N x # SKIP why"
 	counted=0
 	failed_before=$fail
