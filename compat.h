@@ -47,4 +47,18 @@ static inline long mxvm_pin_user_pages_remote(struct mm_struct *mm,
 #endif
 }
 
+/*
+ * How many PTEs map an order-0 page: page_mapcount() until it went in
+ * 6.12, where folio_mapcount() (exported only as an inline from then on)
+ * replaces it.
+ */
+static inline int mxvm_page_mapcount(struct page *page)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+	return page_mapcount(page);
+#else
+	return folio_mapcount(page_folio(page));
+#endif
+}
+
 #endif /* _MINIXVM_COMPAT_H */

@@ -115,12 +115,17 @@ enum mxvm_share {
  * @page: the page, one reference held by the block
  * @refs: the number of slots that hold the block
  * @share: how they share it (&enum mxvm_share)
- * @node: on a list of blocks to free or of preallocated blocks
+ * @stale: @page was left to references from outside the module's
+ *	mappings (pipes, GUP pins) when a holder let go of it: the next fault
+ *	gives the block a copy (mxvm_settle())
+ * @node: on a list of blocks to free, of preallocated blocks, or of blocks
+ *	a holder let go of (mxvm_settle())
  */
 struct mxvm_block {
 	struct page *page;
 	unsigned int refs;
 	enum mxvm_share share;
+	bool stale;
 	struct list_head node;
 };
 
@@ -352,6 +357,7 @@ void mxvm_block_get(struct mxvm_block *block, enum mxvm_share share);
 void mxvm_block_put(struct mxvm_block *block, struct list_head *to_free);
 int mxvm_slot_store(struct xarray *slots, unsigned long idx, void *entry);
 void mxvm_page_barrier(struct mxvm_block *block);
+void mxvm_settle(struct page *faulting);
 void mxvm_zap(struct mxvm_region *region, unsigned long idx,
 	      unsigned long nr);
 

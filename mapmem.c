@@ -467,6 +467,7 @@ int mxvm_map_locked(struct mxvm_range *src, struct mxvm_range *dst,
 		mxvm_gmap_derive(src, dst, req, &spare);
 	mxvm_zap_range(dst, true);
 	mxvm_zap_range(src, false);
+	mxvm_settle(NULL);
 	mxvm_block_free_list(&to_free);
 	/* Planned copies that sharing changes made unnecessary. */
 	mxvm_block_free_list(&prealloc);
@@ -572,7 +573,21 @@ int mxvm_unshare_locked(struct mxvm_range *r, bool exiting)
 	if (ret)
 		return ret;
 
-	/* Nothing below can fail. */
+	/*
+	 * Nothing below can fail.  The range's PTEs of shared pages go before
+	 * the copies are made, so that no write through them lands in a frame
+	 * after its copy was taken (a refault waits for mxvm_lock).
+	 */
+	mxvm_cursor_init(&c, r);
+	for (i = 0; i < npages; i++, mxvm_cursor_next(&c)) {
+		block = mxvm_slot_block(mxvm_slot(&c));
+		if (block && block->refs > 1) {
+			mxvm_page_barrier(block);
+			c.seg->zap = true;
+		}
+	}
+	mxvm_zap_range(r, false);
+
 	mxvm_cursor_init(&c, r);
 	for (i = 0; i < npages; i++, mxvm_cursor_next(&c)) {
 		entry = mxvm_slot(&c);
@@ -582,17 +597,15 @@ int mxvm_unshare_locked(struct mxvm_range *r, bool exiting)
 		if (block->refs > 1) {
 			copy = mxvm_block_take(&prealloc);
 			mxvm_block_copy(copy, block);
-			mxvm_page_barrier(block);
 			mxvm_block_get(copy, MXVM_PRIVATE);
 			mxvm_set_slot(&c, copy, 0);
 			mxvm_block_put(block, &to_free);
-			c.seg->zap = true;
 		} else if (mxvm_slot_ro(entry)) {
 			/* Nobody else holds it: just the caller's now. */
 			mxvm_set_slot(&c, block, 0);
 		}
 	}
-	mxvm_zap_range(r, false);
+	mxvm_settle(NULL);
 	mxvm_block_free_list(&to_free);
 	mxvm_block_free_list(&prealloc);
 	return 0;

@@ -178,6 +178,9 @@ void mxvm_free_obj(const void *obj)
 
 /* Blocks. */
 
+/* Blocks a holder let go of and others still hold, for mxvm_settle(). */
+static LIST_HEAD(mxvm_let_go);
+
 /**
  * mxvm_block_alloc() - a new block holding a zeroed page
  *
@@ -295,10 +298,83 @@ void mxvm_block_get(struct mxvm_block *block, enum mxvm_share share)
 void mxvm_block_put(struct mxvm_block *block, struct list_head *to_free)
 {
 	lockdep_assert_held(&mxvm_lock);
-	if (--block->refs == 0)
-		list_add(&block->node, to_free);
-	else if (block->refs == 1)
+	if (--block->refs == 0) {
+		/* Off mxvm_let_go, if it was on it. */
+		list_move(&block->node, to_free);
+		return;
+	}
+	if (block->refs == 1)
 		block->share = MXVM_PRIVATE;
+	if (list_empty(&block->node))
+		list_add(&block->node, &mxvm_let_go);
+}
+
+/*
+ * Whether a page has references other than the block's own and one per PTE
+ * mapping it (plus @extra the caller holds): a pipe that vmsplice() filled,
+ * a GUP reference or pin (O_DIRECT, process_vm_readv(), ...).
+ */
+static bool mxvm_page_foreign_refs(struct page *page, int extra)
+{
+	return page_count(page) > 1 + extra + mxvm_page_mapcount(page);
+}
+
+/**
+ * mxvm_settle() - leave pages that holders let go of to their pins
+ * @faulting: the page a write fault being handled holds a reference to
+ *	(->page_mkwrite), or NULL
+ *
+ * A holder that lets go of a frame (a copy-on-write break, an unmap, a
+ * revoke, munmap(), exit) may have passed references to it on beyond the
+ * module's mappings: a pipe that vmsplice() filled, an O_DIRECT write still
+ * reading it.  If the other holders kept writing that frame, those
+ * references would show them data written after the holder lost the right
+ * to see it: CVE-2020-29374 in the module's terms.  So once the holder's
+ * PTEs are zapped, a frame with references left beyond its PTEs is left to
+ * them, and the block's remaining holders move to a copy of it at their
+ * next fault: every PTE of the module is zapped (the module does not know
+ * where else the frame is mapped), and the fault copies a stale block
+ * before mapping it (mxvm_fault_block()).
+ *
+ * Transient references (a fault or GUP-fast racing on another CPU) can
+ * only make it copy when it need not.  What is written through such a
+ * reference after the move reaches nobody's mapping.  Called under
+ * mxvm_lock after the zaps of an operation that put blocks.
+ */
+void mxvm_settle(struct page *faulting)
+{
+	struct mxvm_block *block, *next;
+	bool zap = false;
+
+	lockdep_assert_held(&mxvm_lock);
+	list_for_each_entry_safe(block, next, &mxvm_let_go, node) {
+		list_del_init(&block->node);
+		/* Faults that found the page have mapped it by now. */
+		mxvm_page_barrier(block);
+		if (!block->stale &&
+		    mxvm_page_foreign_refs(block->page,
+					   block->page == faulting)) {
+			block->stale = true;
+			zap = true;
+		}
+	}
+	if (zap)
+		unmap_mapping_range(mxvm_file_mapping(), 0, 0, 1);
+}
+
+/* Give a stale block a copy of its page, for its holders alone. */
+static int mxvm_block_renew(struct mxvm_block *block)
+{
+	struct page *page;
+
+	page = mxvm_alloc_page(GFP_HIGHUSER);
+	if (!page)
+		return -ENOMEM;
+	copy_highpage(page, block->page);
+	mxvm_free_page(block->page);
+	block->page = page;
+	block->stale = false;
+	return 0;
 }
 
 /**
@@ -481,6 +557,7 @@ static void mxvm_region_free(struct mxvm_region *region)
 		mxvm_block_put(mxvm_slot_block(entry), &to_free);
 	xa_destroy(&region->slots);
 	mxvm_block_free_list(&to_free);
+	mxvm_settle(NULL);
 
 	list_for_each_entry_safe(child, next, &region->children, child_node) {
 		list_del_init(&child->child_node);
@@ -676,7 +753,13 @@ static bool mxvm_fork_snapshot(struct mxvm_region *child,
 		if (xa_load(&child->slots, i))
 			continue;
 		block = mxvm_slot_block(entry);
-		if (block->refs > 1 && block->share == MXVM_SMAP) {
+		/*
+		 * A page pinned for DMA is copied now, as fork() does for
+		 * anonymous memory: the parent keeps the frame its I/O
+		 * goes to, and the child cannot see that I/O's data.
+		 */
+		if ((block->refs > 1 && block->share == MXVM_SMAP) ||
+		    folio_maybe_dma_pinned(page_folio(block->page))) {
 			copy = mxvm_block_alloc();
 			if (!copy)
 				goto broken;
@@ -770,6 +853,9 @@ static vm_fault_t mxvm_fault_block(struct mxvm_region *region,
 		mxvm_block_get(block, MXVM_PRIVATE);
 		entry = block;
 	}
+	block = mxvm_slot_block(entry);
+	if (block->stale && mxvm_block_renew(block))
+		return VM_FAULT_OOM;
 	*entryp = entry;
 	return 0;
 }
@@ -836,6 +922,8 @@ static vm_fault_t mxvm_vm_page_mkwrite(struct vm_fault *vmf)
 		mxvm_block_put(block, &unused);
 		mxvm_page_barrier(block);
 		mxvm_zap(region, idx, 1);
+		/* This fault holds a reference to the page it let go of. */
+		mxvm_settle(vmf->page);
 		mutex_unlock(&mxvm_lock);
 		return VM_FAULT_NOPAGE;
 	}

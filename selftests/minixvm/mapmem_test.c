@@ -1020,6 +1020,95 @@ TEST_F(mapmem, process_exit)
 }
 
 /*
+ * B lets go of the frame it shares with A (how: @let_go) while a pipe holds
+ * the page B vmsplice()d into it.  A then writes: the pipe must still show
+ * what B could see, never A's later data (CVE-2020-29374 in the module's
+ * terms): the frame is left to the pipe and A moves to a copy.  (A
+ * munmap() of part of B's region does not let go: the region keeps the
+ * page, and B may map it again.)
+ */
+enum let_go { BY_COW_BREAK, BY_UNMAP, BY_MUNMAP };
+
+static void pipe_keeps_frame(struct __test_metadata *_metadata,
+			     struct mxvm_ctx *c, char *a,
+			     struct mxvm_mapping *bm, __u32 mode,
+			     enum let_go how)
+{
+	char *b = bm->addr;
+	struct iovec iov = { .iov_base = b, .iov_len = PS };
+	unsigned long pfn_a;
+	char buf[PS];
+	int pipefd[2];
+
+	mxvm_fill(a, 1, 0x11);
+	do_map(_metadata, c->fd, a, b, 1, mode);
+	pfn_a = mxvm_pfn(_metadata, a);
+	ASSERT_EQ(pfn_a, mxvm_pfn(_metadata, b));
+	ASSERT_EQ(0, pipe(pipefd));
+	ASSERT_EQ(PS, vmsplice(pipefd[1], &iov, 1, 0));
+
+	switch (how) {
+	case BY_COW_BREAK:
+		mxvm_poke(b, 0x22);
+		break;
+	case BY_UNMAP:
+		do_unmap(_metadata, c->fd, b, 1);
+		break;
+	case BY_MUNMAP:
+		/* The region goes with its handle and its last mapping. */
+		ASSERT_EQ(0, mxvm_region_destroy(c->fd, bm->id));
+		mxvm_ctx_munmap(_metadata, c, b, bm->len);
+		break;
+	}
+	EXPECT_TRUE(mxvm_page_is(a, 0x11));
+	mxvm_poke(a, 0x77);
+	/* A moved to a copy of the frame, which the pipe keeps. */
+	EXPECT_NE(pfn_a, mxvm_pfn(_metadata, a));
+	EXPECT_EQ(0x77, mxvm_peek(a));
+
+	ASSERT_EQ(PS, read(pipefd[0], buf, PS));
+	EXPECT_EQ(0x11, (unsigned char)buf[0])
+		TH_LOG("the pipe shows A's write after B let go of the frame");
+	EXPECT_EQ(0x11, (unsigned char)buf[PS - 1]);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+TEST_F(mapmem, pipe_keeps_frame_after_cow_break)
+{
+	pipe_keeps_frame(_metadata, CTX, A, &self->b, COW, BY_COW_BREAK);
+}
+
+TEST_F(mapmem, pipe_keeps_frame_after_unmap_shared)
+{
+	pipe_keeps_frame(_metadata, CTX, A, &self->b, SHARED, BY_UNMAP);
+}
+
+TEST_F(mapmem, pipe_keeps_frame_after_unmap_cow)
+{
+	pipe_keeps_frame(_metadata, CTX, A, &self->b, COW, BY_UNMAP);
+}
+
+TEST_F(mapmem, pipe_keeps_frame_after_munmap_readonly)
+{
+	pipe_keeps_frame(_metadata, CTX, A, &self->b, RO, BY_MUNMAP);
+}
+
+/* Without a pin, a holder left alone with a frame keeps it. */
+TEST_F(mapmem, frame_kept_without_pin)
+{
+	unsigned long pfn_a;
+
+	mxvm_fill(A, 1, 0x11);
+	do_map(_metadata, FD, A, B, 1, COW);
+	pfn_a = mxvm_pfn(_metadata, A);
+	mxvm_poke(B, 0x22);
+	mxvm_poke(A, 0x77);
+	EXPECT_EQ(pfn_a, mxvm_pfn(_metadata, A));
+	EXPECT_EQ(0x22, mxvm_peek(B));
+}
+
+/*
  * Rule 9 with ENOMEM: each allocation a MAP or UNMAP makes is failed in
  * turn through the module's fault attribute (/sys/kernel/debug/
  * fail_minixvm, limited to this task by make-it-fail), until the call
