@@ -1170,13 +1170,18 @@ TEST_F(mapmem, enomem_all_or_nothing)
 	 */
 	EXPECT_LE(12, failed);
 	TH_LOG("%u allocation failures injected", failed);
+	mxvm_figure("fi.map_unmap", "%u", failed,
+		    "injected failures over MAP (every mode) and UNMAP");
 }
 
 /* In the child of a fork whose snapshot failed: see below. */
 static int broken_child(struct fault_inject *fi, int fd, char *a, char *b)
 {
-	/* make-it-fail is inherited: clear it before anything else. */
-	if (write(fi->make_it_fail, "0", 1) != 1)
+	/*
+	 * make-it-fail is inherited: clear it before anything else, in this
+	 * task (the fd the parent opened names the parent's thread).
+	 */
+	if (!write_knob("/proc/thread-self/make-it-fail", "0"))
 		return 2;
 	if (mxvm_map(fd, a, b, PS, SHARED) != -1 || errno != EFAULT)
 		return 3;
