@@ -716,44 +716,54 @@ void mxvm_gmaps_region_gone(struct mxvm_region *region)
 
 /*
  * Pages that just became private are no longer a mapping through any
- * grant: forget the other records wholly inside the run (a record derived
- * from another grant over the same pages, as in the data store chain).
+ * grant: cut them out of every record of their region, the ended ones
+ * included.  A record of another grant over some of them (derived, as in
+ * the data store chain) keeps only its other pages, so that revoking that
+ * grant later does not end what the grantee has made of them since.
  */
-static void mxvm_gmaps_forget(struct mxvm_seg *seg)
+static void mxvm_gmaps_cut_runs(struct mxvm_range *r, struct list_head *spare)
 {
-	struct mxvm_gmap *gmap, *next;
+	unsigned int i;
 
-	list_for_each_entry_safe(gmap, next, &seg->region->gmaps, region_node)
-		if (seg->idx <= gmap->idx &&
-		    gmap->idx + gmap->nr <= seg->idx + seg->nr)
-			mxvm_gmap_unlink(gmap);
+	for (i = 0; i < r->nsegs; i++)
+		mxvm_gmap_cut(r->segs[i].region, r->segs[i].idx,
+			      r->segs[i].nr, spare);
 }
 
 /*
  * End one mapping as its grantor's process exits: the grantee's run gets
- * private copies, which cannot fail (mxvm_unshare_locked()), then the
- * record goes, and with it the others the run wholly covers.
+ * private copies, which cannot fail (mxvm_unshare_locked()), then the run
+ * is cut out of the region's records.  A record cut in two needs a new
+ * one; records are small, so that allocation does not fail either.
  */
 static void mxvm_gmap_end_exiting(struct mxvm_gmap *gmap)
 {
 	struct mxvm_seg seg = { gmap->region, gmap->idx, gmap->nr };
 	struct mxvm_range r = { &seg, 1 };
+	unsigned int n;
+	LIST_HEAD(spare);
 
 	lockdep_assert_held(&mxvm_lock);
 	mxvm_unshare_locked(&r, true);
-	mxvm_gmap_unlink(gmap);
-	mxvm_gmaps_forget(&seg);
+	for (n = mxvm_gmap_cuts(&r); n; n--)
+		list_add(&((struct mxvm_gmap *)
+			   mxvm_alloc_obj(sizeof(struct mxvm_gmap),
+					  GFP_KERNEL | __GFP_NOFAIL))->ep_node,
+			 &spare);
+	mxvm_gmaps_cut_runs(&r, &spare);
+	mxvm_gmap_free_list(&spare);
 }
 
 /*
  * End mappings: each grantee's run gets private copies (MINIX
- * unmap_memory()), then the records go.  All or nothing.
+ * unmap_memory()), then the runs leave every record.  All or nothing.
  */
 static int mxvm_gmaps_end(struct mxvm_gmap **gmaps, unsigned int n)
 {
 	struct mxvm_seg one, *segs = &one;
 	struct mxvm_range r;
 	unsigned int i;
+	LIST_HEAD(spare);
 	int ret;
 
 	lockdep_assert_held(&mxvm_lock);
@@ -769,13 +779,16 @@ static int mxvm_gmaps_end(struct mxvm_gmap **gmaps, unsigned int n)
 		segs[i] = (struct mxvm_seg){ gmaps[i]->region, gmaps[i]->idx,
 					     gmaps[i]->nr };
 	r = (struct mxvm_range){ segs, n };
-	ret = mxvm_unshare_locked(&r, false);
-	if (!ret) {
-		for (i = 0; i < n; i++)
-			mxvm_gmap_unlink(gmaps[i]);
-		for (i = 0; i < n; i++)
-			mxvm_gmaps_forget(&segs[i]);
-	}
+	/*
+	 * Records strictly around a run are cut in two: at most one spare
+	 * per run and record around it, whatever the order of the cuts.
+	 */
+	ret = mxvm_gmap_prealloc(&spare, mxvm_gmap_cuts(&r));
+	if (!ret)
+		ret = mxvm_unshare_locked(&r, false);
+	if (!ret)
+		mxvm_gmaps_cut_runs(&r, &spare);
+	mxvm_gmap_free_list(&spare);
 	if (segs != &one)
 		kvfree(segs);
 	return ret;
@@ -870,14 +883,22 @@ static void mxvm_grant_free(struct mxvm_grant *grant)
 	struct mxvm_gmap *gmap, *next;
 	LIST_HEAD(victims);
 
-	if (direct)
+	/*
+	 * Ending one cuts others: some leave the list, and a record cut in two
+	 * leaves its tail on the grant.  Take the first each time, and look
+	 * again until none is left.
+	 */
+	while (direct) {
 		list_for_each_entry_safe(gmap, next, &direct->gmaps, grant_node)
 			if (mxvm_gmap_revoked(gmap, grant, 0, 0))
 				list_move_tail(&gmap->grant_node, &victims);
-	/* Ending one may forget others on the list: take the first each time. */
-	while (!list_empty(&victims)) {
-		gmap = list_first_entry(&victims, struct mxvm_gmap, grant_node);
-		mxvm_gmap_end_exiting(gmap);
+		if (list_empty(&victims))
+			break;
+		while (!list_empty(&victims)) {
+			gmap = list_first_entry(&victims, struct mxvm_gmap,
+						grant_node);
+			mxvm_gmap_end_exiting(gmap);
+		}
 	}
 	mxvm_grant_release(grant);
 }

@@ -130,6 +130,7 @@ enum {
 	OP_GRANT,	/* arg: access << 32 | to; answer: gid or -errno */
 	OP_SAFEMAP,	/* arg: mode, then grantor and gid; answer: 0/-errno */
 	OP_SAFEUNMAP,	/* answer: count or -errno */
+	OP_UNMAP,	/* arg: first page << 16 | pages; answer: 0/-errno */
 	OP_EXIT,
 };
 
@@ -208,6 +209,11 @@ static void peer_serve(int sock, unsigned int npages, __u32 to, __u32 access,
 		case OP_SAFEUNMAP:
 			ret = mxvm_safeunmap(fd, buf, &count);
 			mxvm_send(sock, ret ? (int64_t)-errno : (int64_t)count);
+			break;
+		case OP_UNMAP:
+			ret = mxvm_unmap(fd, buf + (arg >> 16) * PS,
+					 (arg & 0xffff) * PS);
+			mxvm_send(sock, ret ? -errno : 0);
 			break;
 		case OP_EXIT:
 			_exit(0);
@@ -1347,6 +1353,36 @@ TEST_F(grant, ds_chain_publisher_revoke)
  * B10): GRANT, SAFEMAP, an onward MAP, a MAP over part of a mapping,
  * SAFEUNMAP, SAFEREVMAP and REVOKE.  Debug kernel only.
  */
+/*
+ * A revocation ends a mapping page by page: pages that became private
+ * leave every record, not only the records wholly inside the ended run.
+ * B maps A's grant over half of its buffer and grants the whole buffer to
+ * us; our mapping of it is then a record on B's grant over 4 pages and one
+ * derived from A's over 2.  A revokes: those 2 pages are ours.  We share
+ * one of them with a page of our own; B's revocation must leave that alone.
+ */
+TEST_F(grant, revoke_cuts_pages_out_of_other_records)
+{
+	char *y = region(_metadata, CTX, 4), *z = region(_metadata, CTX, 1);
+	struct peer b = PEER(4, 0, 0), a = START_OTHER(4, b.ep, RWM);
+	__u32 gb;
+
+	ASSERT_EQ(0, ask_safemap(SOCK, SHARED, a.ep, a.gid));
+	ASSERT_EQ(0, ask(SOCK, OP_UNMAP, 2 << 16 | 2));
+	gb = ask(SOCK, OP_GRANT, (uint64_t)RWM << 32 | ME);
+	ASSERT_EQ(0, mxvm_safemap(FD, b.ep, gb, 0, y, 4 * PS, SHARED));
+	EXPECT_EQ(2, ask(OTHER, OP_REVMAP, a.gid));
+
+	ASSERT_EQ(0, mxvm_map(FD, y, z, PS, SHARED));
+	EXPECT_EQ(1, ask(SOCK, OP_REVMAP, gb))
+		TH_LOG("B's revocation reached pages A's had made private");
+	mxvm_poke(y, 0x77);
+	EXPECT_EQ(0x77, mxvm_peek(z))
+		TH_LOG("our own sharing of a private page was ended");
+	EXPECT_EQ(mxvm_pfn(_metadata, y), mxvm_pfn(_metadata, z));
+	EXPECT_EQ(self->gmaps_before, mxvm_sysfs_long("nr_grant_maps"));
+}
+
 TEST_F(grant, enomem_all_or_nothing)
 {
 	char *src = region(_metadata, CTX, 4), *dst = region(_metadata, CTX, 4);
@@ -1359,6 +1395,10 @@ TEST_F(grant, enomem_all_or_nothing)
 	struct minixvm_saferevmap r = { .size = sizeof(r) };
 	struct minixvm_revoke rv = { .size = sizeof(rv) };
 	struct minixvm_safeunmap u = { .size = sizeof(u) };
+	static char buf[PS] __attribute__((aligned(4096)));
+	struct minixvm_copy_vec cv[2];
+	struct minixvm_vsafecopy vc = { .size = sizeof(vc), .count = 2,
+					.vec = (uintptr_t)cv };
 	struct minixvm_map mm;
 	struct fault_inject fi;
 	unsigned int failed = 0;
@@ -1395,13 +1435,26 @@ TEST_F(grant, enomem_all_or_nothing)
 				"SAFEUNMAP");
 	EXPECT_EQ(1, u.out_count);
 	ASSERT_EQ(0, ioctl(FD, MINIXVM_IOC_SAFEMAP, &m));
+	/* The copy path: the vector is the one allocation of its own. */
+	cv[0] = (struct minixvm_copy_vec){ .endpoint = ME, .gid = g.out_gid,
+					   .addr = (uintptr_t)buf,
+					   .length = PS };
+	cv[1] = cv[0];
+	cv[1].flags = MINIXVM_COPY_TO;
+	cv[1].offset = PS;
+	memset(buf, mxvm_peek(dst + PS), PS);
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_VSAFECOPY,
+				&vc, "VSAFECOPY");
+	EXPECT_EQ(2, vc.out_done);
 	rv.gid = g.out_gid;
 	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_REVOKE, &rv,
 				"REVOKE");
 	EXPECT_EQ(1, rv.out_count);
 	fi_stop(&fi);
-	EXPECT_LE(10, failed);
+	EXPECT_LE(11, failed);
 	TH_LOG("%u allocation failures injected", failed);
+	mxvm_figure("fi.grant_calls", "%u", failed,
+		    "injected failures over GRANT, SAFEMAP, MAP, SAFEREVMAP, SAFEUNMAP, VSAFECOPY, REVOKE");
 }
 
 /* The grantee's own UNMAP ends the mappings through grants it covers. */
