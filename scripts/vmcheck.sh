@@ -19,6 +19,7 @@
 #
 # TESTS="grant_test stress_test" runs only those tests and skips the
 # harness self-checks (for work on one test; CI runs everything).
+# STRESS_OPS=N and STRESS_SEED=S set stress_test's operation count and seed.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -208,7 +209,7 @@ boot_once() {
 		-serial "file:$console" -serial "file:$results" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$VMLINUZ" -initrd "$INITRD" \
-		-append "console=ttyS0 panic=-1 minixvm_mode=$mode $EXTRA${TESTS:+ minixvm_tests=${TESTS// /,}}" \
+		-append "console=ttyS0 panic=-1 minixvm_mode=$mode $EXTRA${TESTS:+ minixvm_tests=${TESTS// /,}}${STRESS_OPS:+ minixvm_stress_ops=$STRESS_OPS}${STRESS_SEED:+ minixvm_stress_seed=$STRESS_SEED}" \
 		</dev/null &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
