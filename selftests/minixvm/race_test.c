@@ -813,7 +813,7 @@ static void exiting_grantee(struct board *b, __u32 ep, __u32 gid_a,
 	CHILD_CHECK(g.dst && g.cbuf);
 	start_threads(&t[0], 1, grantee_mapper, &g);
 	start_threads(&t[1], 1, grantee_copier, &g);
-	usleep(rnd() % 3000);
+	usleep(rnd() % 20000);
 	/* Odd rounds are killed by the grantor; even ones exit here. */
 	if (round % 2)
 		pause();
@@ -896,7 +896,7 @@ TEST_F_TIMEOUT(race, grantee_exit_vs_revoke, 600)
 			exiting_grantee(self->board, ME, r.gid_a, round);
 		}
 		if (round % 2) {
-			usleep(rnd() % 3000);
+			usleep(rnd() % 20000);
 			kill(pid, SIGKILL);
 		}
 		st = mxvm_ctx_wait(_metadata, CTX);
