@@ -99,6 +99,21 @@ static unsigned int rnd(void)
 	return seed >> 8;
 }
 
+/* A random delay of up to @max us, longer on the (slower) debug kernel. */
+static unsigned int delay_us(unsigned int max)
+{
+	return rnd() % (max * (debug_kernel() ? 5 : 1));
+}
+
+/* Wait (briefly) until the racing threads have made a first call. */
+static void threads_started(const unsigned long *calls, unsigned long n)
+{
+	double end = now() + 2;
+
+	while (LOAD(*calls) < n && now() < end)
+		usleep(100);
+}
+
 /*
  * The start of every child process: it dies with its parent and never
  * outlives the test by much, even if the test's own alarm did not fire.
@@ -152,8 +167,11 @@ static void read_counts(struct counts *c)
 		c->v[i] = mxvm_sysfs_long(counter_name[i]);
 }
 
-/* The grant counters, which a test checks while it still holds regions. */
-#define FIRST_GRANT_COUNTER	2
+/* Where counter_name[] has them; from nr_grants on, the grant counters
+ * (a test checks those while it still holds regions).
+ */
+enum { C_PAGES, C_OBJECTS, C_GRANTS, C_GRANT_MAPS, C_ENDPOINTS };
+#define FIRST_GRANT_COUNTER	C_GRANTS
 
 /*
  * Wait until the counters from @first on are back at @want (an exited
@@ -436,7 +454,7 @@ static void revoke_vs_fault(struct __test_metadata *_metadata,
 {
 	struct fault_race r = { .mode = mode };
 	uint64_t want_mapped, want_revoked;
-	unsigned long k, bad_map = 0, bad_rev = 0, racing = 0;
+	unsigned long k, bad_map = 0, bad_rev = 0, bad_gmaps = 0, racing = 0;
 	pthread_t t[RF_THREADS];
 	__u32 ep, gid;
 	int sock[2], ret;
@@ -477,6 +495,11 @@ static void revoke_vs_fault(struct __test_metadata *_metadata,
 		EXPECT_NE(~0U, gid) TH_LOG("round %lu: the grantor died", k);
 		if (gid == ~0U)
 			break;
+		/* R's mapping ended with the revoke: no record is left. */
+		if (checked && mxvm_sysfs_long("nr_grant_maps") !=
+		    self->base.v[C_GRANT_MAPS] && !bad_gmaps++)
+			TH_LOG("round %lu: %ld grant mappings after the revoke",
+			       k, mxvm_sysfs_long("nr_grant_maps"));
 		want_mapped = 2 * k;
 		want_revoked = mode == COW ? want_mapped : want_mapped + 1;
 		for (unsigned int i = 0; checked && i < RF_PAGES; i++)
@@ -493,6 +516,7 @@ static void revoke_vs_fault(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, mxvm_ctx_wait(_metadata, CTX));
 	EXPECT_EQ(0, bad_map);
 	EXPECT_EQ(0, bad_rev);
+	EXPECT_EQ(0, bad_gmaps);
 	EXPECT_EQ(0, r.stale)
 		TH_LOG("%lu stale reads, first: tag %llu in round %lu",
 		       r.stale, (unsigned long long)r.bad_tag, r.bad_epoch);
@@ -657,7 +681,6 @@ static void exiting_grantor(int sock, unsigned int round)
 {
 	struct exiter x = { .fd = mxvm_open_or_die() };
 	__u32 grantee = mxvm_recv(sock);
-	unsigned int delay = rnd() % 4000;
 	pthread_t t;
 	double end;
 
@@ -670,7 +693,9 @@ static void exiting_grantor(int sock, unsigned int round)
 		start_threads(&t, 1, exiter_revoker, &x);
 	mxvm_send(sock, mxvm_endpoint(x.fd));
 	mxvm_send(sock, x.gid);
-	end = now() + delay / 1e6;
+	/* The grantee's threads run: a while, then go. */
+	mxvm_recv(sock);
+	end = now() + delay_us(4000) / 1e6;
 	/* Odd rounds: exit_group() with the revoker inside SAFEREVMAP. */
 	while (now() < end)
 		mxvm_poke(x.buf + (rnd() % EX_PAGES) * PS, rnd());
@@ -696,11 +721,13 @@ TEST_F_TIMEOUT(race, grantor_exit_vs_use, 600)
 		mxvm_send(sock[0], ME);
 		u.ep = mxvm_recv(sock[0]);
 		u.gid = mxvm_recv(sock[0]);
-		close(sock[0]);
 		start_threads(&t[0], 1, use_mapper, &u);
 		start_threads(&t[1], 1, use_copier, &u);
+		threads_started(&u.calls, 2);
+		mxvm_send(sock[0], 1);
+		close(sock[0]);
 		if (round % 4 == 2) {
-			usleep(rnd() % 3000);
+			usleep(delay_us(3000));
 			kill(pid, SIGKILL);
 		}
 		st = mxvm_ctx_wait(_metadata, CTX);
@@ -813,7 +840,7 @@ static void exiting_grantee(struct board *b, __u32 ep, __u32 gid_a,
 	CHILD_CHECK(g.dst && g.cbuf);
 	start_threads(&t[0], 1, grantee_mapper, &g);
 	start_threads(&t[1], 1, grantee_copier, &g);
-	usleep(rnd() % 20000);
+	usleep(delay_us(20000));
 	/* Odd rounds are killed by the grantor; even ones exit here. */
 	if (round % 2)
 		pause();
@@ -896,7 +923,7 @@ TEST_F_TIMEOUT(race, grantee_exit_vs_revoke, 600)
 			exiting_grantee(self->board, ME, r.gid_a, round);
 		}
 		if (round % 2) {
-			usleep(rnd() % 20000);
+			usleep(delay_us(20000));
 			kill(pid, SIGKILL);
 		}
 		st = mxvm_ctx_wait(_metadata, CTX);
@@ -1424,7 +1451,6 @@ static void copy_grantor(int sock)
 	int fd = mxvm_open_or_die();
 	char *buf = mxvm_buf(fd, SC_PAGES * PS);
 	__u32 grantee = mxvm_recv(sock), gid;
-	unsigned int delay = rnd() % 5000;
 
 	CHILD_CHECK(buf);
 	mxvm_fill(buf, SC_PAGES, 0x30);
@@ -1432,14 +1458,15 @@ static void copy_grantor(int sock)
 				READ | WRITE, &gid));
 	mxvm_send(sock, mxvm_endpoint(fd));
 	mxvm_send(sock, gid);
-	usleep(delay);
+	mxvm_recv(sock);
+	usleep(delay_us(5000));
 	_exit(0);
 }
 
 TEST_F_TIMEOUT(race, safecopy_vs_exit, 600)
 {
 	struct copy_race r = { .fd = FD };
-	unsigned long round;
+	unsigned long round, calls;
 	pthread_t t[3];
 	int sock[2], st;
 	pid_t pid;
@@ -1455,13 +1482,16 @@ TEST_F_TIMEOUT(race, safecopy_vs_exit, 600)
 		mxvm_send(sock[0], ME);
 		r.ep = mxvm_recv(sock[0]);
 		r.gid = mxvm_recv(sock[0]);
-		close(sock[0]);
 		r.done = 0;
 		r.stop = 0;
+		calls = LOAD(r.calls);
 		start_threads(&t[0], 1, copy_stable, &r);
 		start_threads(&t[1], 1, copy_vector, &r);
+		threads_started(&r.calls, calls + 2);
+		mxvm_send(sock[0], 1);
+		close(sock[0]);
 		if (round % 3 == 1) {
-			usleep(rnd() % 3000);
+			usleep(delay_us(3000));
 			kill(pid, SIGKILL);
 		}
 		st = mxvm_ctx_wait(_metadata, CTX);
