@@ -167,7 +167,8 @@ static void read_counts(struct counts *c)
 		c->v[i] = mxvm_sysfs_long(counter_name[i]);
 }
 
-/* Where counter_name[] has them; from nr_grants on, the grant counters
+/*
+ * Where counter_name[] has them; from nr_grants on, the grant counters
  * (a test checks those while it still holds regions).
  */
 enum { C_PAGES, C_OBJECTS, C_GRANTS, C_GRANT_MAPS, C_ENDPOINTS };
@@ -439,7 +440,8 @@ static void fault_grantor(int sock)
 			break;
 		}
 		CHILD_CHECK(!ret);
-		/* R's one mapping: the second map of a racing round replaced
+		/*
+		 * R's one mapping: the second map of a racing round replaced
 		 * the first or came after the revoke.
 		 */
 		CHILD_CHECK(count == 1);
