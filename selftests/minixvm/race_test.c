@@ -127,6 +127,7 @@ static void child_init(void)
 /* The rounds of every race, summed over the tests for the last figure. */
 static unsigned long *total_rounds;
 static pid_t main_pid;
+static double started;
 
 static void __attribute__((constructor)) total_init(void)
 {
@@ -134,13 +135,18 @@ static void __attribute__((constructor)) total_init(void)
 	if (total_rounds == MAP_FAILED)
 		total_rounds = NULL;
 	main_pid = getpid();
+	started = now();
 }
 
 static void __attribute__((destructor)) total_print(void)
 {
-	if (total_rounds && getpid() == main_pid && *total_rounds)
+	if (getpid() != main_pid)
+		return;
+	if (total_rounds && *total_rounds)
 		mxvm_figure("race.total", "%lu", *total_rounds,
 			    "race rounds over all races");
+	mxvm_figure("race.seconds", "%.0f", now() - started,
+		    "seconds race_test ran");
 }
 
 static void report(const char *key, unsigned long n, const char *what)
