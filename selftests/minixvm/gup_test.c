@@ -78,6 +78,7 @@ static int loop_nr[2] = { -1, -1 };
 static int loop_file[2] = { -1, -1 };	/* the backing files in /tmp */
 static const char *loop_why = "not set up";
 static pid_t main_pid;
+static struct timespec main_start;
 
 /* A block-sized, page-aligned buffer for O_DIRECT. */
 static void *dio_buf(size_t len)
@@ -117,6 +118,7 @@ static void __attribute__((constructor)) loop_setup(void)
 	int ctl;
 
 	main_pid = getpid();
+	clock_gettime(CLOCK_MONOTONIC, &main_start);
 	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 	if (ctl < 0) {
 		loop_why = "no /dev/loop-control (no loop driver)";
@@ -134,6 +136,7 @@ static void __attribute__((constructor)) loop_setup(void)
 /* How many cells ran, passed and were not applicable. */
 static void __attribute__((destructor)) loop_teardown(void)
 {
+	struct timespec now;
 	int dev;
 
 	if (getpid() != main_pid)
@@ -154,6 +157,10 @@ static void __attribute__((destructor)) loop_teardown(void)
 		    "cells passed");
 	mxvm_figure("gup.cells_na", "%u", ksft_get_xskip_cnt(),
 		    "cells not applicable (reasons in the SKIP lines)");
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	mxvm_figure("gup.ms", "%ld", (now.tv_sec - main_start.tv_sec) * 1000 +
+		    (now.tv_nsec - main_start.tv_nsec) / 1000000,
+		    "milliseconds for all the cells");
 }
 
 /*
