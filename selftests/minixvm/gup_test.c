@@ -30,6 +30,25 @@
  * E5  a long-term pin (io_uring fixed buffers) of a minixvm mapping is
  *     refused.
  *
+ * E1 follows the rule that when a holder stops holding a frame (COW
+ * break, unmap, revoke, munmap, exit) and the frame has references from
+ * outside the module's mappings (pipes, GUP pins), the frame is left to
+ * those references and every remaining holder moves to a copy of it.
+ *
+ * A cell "before" takes the reference (vmsplice, O_DIRECT write, read
+ * through process_vm_readv or PEEKDATA), then writes D into the page
+ * through the path (E2-E4), then runs the event; the O_DIRECT write is
+ * then held in flight across the event (see hold_start()).  "after" does
+ * the same after the event; "during" loops the path in a thread of the
+ * writer or in a helper process while the event runs, and checks that no
+ * reference shows the other side's last write and how the frames end.
+ * Besides the 120 cells: gup_end, E1 after R's SAFEUNMAP, munmap() and
+ * exit with the pipe kept by the test process, and gup_rdonly, E2 on a
+ * read-only region's own mapping.  Cells that do not apply, or that this
+ * kernel cannot run (no loop driver, no io_uring), are SKIPs with the
+ * reason.  Like cow.c's vmsplice tests (tools/testing/selftests/mm/cow.c,
+ * in 6.2 and later), the pipe is read only at the end.
+ *
  * The test process drives two forked children, G and R, each serving
  * commands on its one page over a socketpair; frames come from each
  * child's /proc/self/pagemap.  Every cell is one test of the harness.
