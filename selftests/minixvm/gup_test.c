@@ -634,6 +634,7 @@ struct cell {
 	int pipe[2];
 	int dio;
 	unsigned char *dbuf;	/* LOOP_BLOCKS pages for O_DIRECT */
+	bool pinned;		/* the writer's page is a fixed buffer */
 	int state, writer, path;
 	/* What each side's page holds, and whether they share a frame. */
 	unsigned char val[2];
@@ -1068,6 +1069,7 @@ static void probe_write(struct __test_metadata *_metadata, struct cell *x)
 			r = ask_res(x, w, OP_URING_READ, 0);
 			expect_write(_metadata, x, w, VAL_D, p, o, r == PS,
 				     "READ_FIXED");
+			x->pinned = true;
 			break;
 		}
 		/* Refused (a 6.1 pin may have broken COW first: no frame). */
@@ -1315,6 +1317,29 @@ static void cell_odirect_held(struct __test_metadata *_metadata,
 		       bad == VAL_C ? " (the other side's later write)" : "");
 }
 
+/*
+ * Should IORING_REGISTER_BUFFERS ever succeed (E5 failed): the pin
+ * outlives the COW break or the revoke; a READ_FIXED through it now must
+ * not reach the other side's page (E1, the write direction).
+ */
+static void pin_after_event(struct __test_metadata *_metadata,
+			    struct cell *x)
+{
+	int w = x->writer;
+	unsigned long o = side_pfn(x, !w);
+	int64_t r;
+
+	if (x->state != S_COW && x->state != S_REVOKED)
+		return;
+	r = ask_res(x, w, OP_URING_READ, 0);
+	EXPECT_EQ(PS, r) TH_LOG("READ_FIXED after the event: %d", (int)r);
+	EXPECT_EQ(x->val[!w], ask(x, !w, OP_READ, 0))
+		TH_LOG("a READ_FIXED through %s's old pin reached %s's page",
+		       side_name[w], side_name[!w]);
+	EXPECT_EQ(o, side_pfn(x, !w));
+	x->val[w] = (unsigned char)ask(x, w, OP_READ, 0);
+}
+
 static void cell_run(struct __test_metadata *_metadata, struct cell *x,
 		     int timing)
 {
@@ -1347,6 +1372,8 @@ static void cell_run(struct __test_metadata *_metadata, struct cell *x,
 			probe_write(_metadata, x);
 		}
 		event(_metadata, x, true);
+		if (x->pinned)
+			pin_after_event(_metadata, x);
 		if (timing == T_AFTER) {
 			probe_ref(_metadata, x, &spliced);
 			probe_write(_metadata, x);
