@@ -26,6 +26,9 @@ out=/dev/ttyS1
 dir=/minixvm
 echo "minixvm-guest: $(uname -r) mode=${minixvm_mode:-check}" >"$out"
 
+# The loop driver, where the kernel has it as a module (the O_DIRECT tests).
+[ -e /dev/loop-control ] || [ ! -f "$dir/loop.ko" ] || insmod "$dir/loop.ko"
+
 case "${minixvm_mode:-check}" in
 check)
 	"$dir/run.sh" --module "$dir/minix_vm.ko" --tests "$dir/tests" \

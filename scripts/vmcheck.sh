@@ -82,10 +82,12 @@ fetch_deb() {	# fetch_deb DIR KVER VERSION: the image package, signed or not
 
 # Fetch (once) the vmlinuz of a Debian kernel package matching its headers.
 debian_vmlinuz() {
-	local kver=$1 ver dir tmp pkg
+	local kver=$1 ver dir tmp pkg loop
 	ver=$(dpkg-query -W -f '${Version}' "linux-headers-$kver") || return 1
 	dir=$cache/kernels/$kver-$ver
-	if [ ! -f "$dir/vmlinuz" ]; then
+	# The loop driver, a module in Debian's kernels, for the O_DIRECT
+	# tests (busybox insmod takes no .ko.xz: decompressed here).
+	if [ ! -f "$dir/vmlinuz" ] || [ ! -f "$dir/loop.ko" ]; then
 		say "fetching linux-image-$kver $ver"
 		tmp=$(mktemp -d)
 		fetch_deb "$tmp" "$kver" "$ver" ||
@@ -97,9 +99,16 @@ debian_vmlinuz() {
 			return 1
 		fi
 		dpkg-deb --fsys-tarfile "$tmp"/*.deb |
-			tar -xf - -C "$tmp" "./boot/vmlinuz-$kver" || { rm -rf "$tmp"; return 1; }
+			tar -xf - -C "$tmp" --wildcards "./boot/vmlinuz-$kver" \
+				"./lib/modules/$kver/kernel/drivers/block/loop.ko*" ||
+			{ rm -rf "$tmp"; return 1; }
 		mkdir -p "$dir"
 		mv "$tmp/boot/vmlinuz-$kver" "$dir/vmlinuz"
+		loop=$(ls "$tmp/lib/modules/$kver/kernel/drivers/block/"loop.ko*)
+		case "$loop" in
+		*.xz) xz -dc "$loop" >"$dir/loop.ko" ;;
+		*) mv "$loop" "$dir/loop.ko" ;;
+		esac
 		rm -rf "$tmp"
 	fi
 	echo "$dir/vmlinuz"
@@ -107,7 +116,7 @@ debian_vmlinuz() {
 
 # Sets KVER KDIR VMLINUZ TIMEOUT EXTRA for a kernel name.
 resolve_kernel() {
-	EXTRA= TIMEOUT=300 CPU=max
+	EXTRA= TIMEOUT=300 CPU=max LOOP_KO=
 	case "$1" in
 	6.1)
 		KVER=$(dpkg-query -W -f '${Depends}' linux-headers-amd64 |
@@ -141,6 +150,7 @@ resolve_kernel() {
 	KDIR=/usr/src/linux-headers-$KVER
 	[ -d "$KDIR" ] || { say "no $KDIR"; return 1; }
 	VMLINUZ=$(debian_vmlinuz "$KVER") || return 1
+	LOOP_KO=$(dirname "$VMLINUZ")/loop.ko
 }
 
 # Build minix_vm.ko for $KDIR in its own directory; W=1 warnings fail.
@@ -173,6 +183,7 @@ build_initramfs() {
 	done
 	install -m 0755 "$top/scripts/guest-init.sh" "$root/init"
 	cp "$MODULE" "$root/minixvm/"
+	[ -z "$LOOP_KO" ] || cp "$LOOP_KO" "$root/minixvm/loop.ko"
 	install -m 0755 "$O_BUILD/selftests/run.sh" "$root/minixvm/run.sh"
 	cp "$O_BUILD"/selftests/*_test "$O_BUILD/selftests/demo" "$root/minixvm/tests/"
 	INITRD=$O_BUILD/$KVER/initramfs.cpio.gz
