@@ -812,14 +812,6 @@ static int proc_of_ep(struct run *m, uint32_t ep)
 	return -1;
 }
 
-static bool ep_dead(struct run *m, uint32_t ep)
-{
-	for (int k = 0; k < m->ndead; k++)
-		if (m->dead[k] == ep)
-			return true;
-	return false;
-}
-
 static struct mgrant *grant_of(struct run *m, int p, uint32_t gid)
 {
 	for (int k = 0; k < NGRANT; k++)
@@ -845,8 +837,9 @@ static int chain_follow(struct run *m, int user, uint32_t granter,
 	*nvia = 0;
 	for (;;) {
 		p = proc_of_ep(m, granter);
+		/* Every number the model names was given out once. */
 		if (p < 0)
-			return ep_dead(m, granter) ? -ESRCH : -EINVAL;
+			return -ESRCH;
 		g = grant_of(m, p, gid);
 		if (!g)
 			return -EPERM;
@@ -1419,7 +1412,7 @@ static bool step(struct run *m, const struct op *o)
 		if ((access & MINIXVM_GRANT_MAP) &&
 		    !range_mapped(m, p, c.a[1], n))
 			want = EINVAL;
-		else if (c.a[0] != MINIXVM_ANY && ep_dead(m, c.a[0]))
+		else if (c.a[0] != MINIXVM_ANY && proc_of_ep(m, c.a[0]) < 0)
 			want = ESRCH;
 		if (!call(m, p, &c, &rep) || !expect(m, &c, &rep, want, what))
 			break;
