@@ -38,7 +38,10 @@
 
 #define U64(p)		((__u64)(uintptr_t)(p))
 /* A set of errnos (all below 64), one of which a call must fail with. */
-#define EB(e)		((e) ? 1ULL << (e) : 0)
+static inline unsigned long long EB(int e)
+{
+	return e ? 1ULL << e : 0;
+}
 
 enum {
 	C_API, C_RCREATE, C_RDESTROY, C_MAP, C_UNMAP, C_ENDPOINT, C_GRANT,
@@ -53,26 +56,27 @@ static const struct cmd_desc {
 	int reserved;		/* offset of __reserved, or -1 */
 	__u32 flags;		/* the flags the command knows */
 } cmds[C_NR] = {
-#define CMD(c, n, s, r, f) [c] = { #n, MINIXVM_IOC_##n, sizeof(struct s), r, f }
+#define CMD(n, s, r, f) { #n, MINIXVM_IOC_##n, sizeof(struct s), r, f }
 #define RES(s)	offsetof(struct s, __reserved)
-	CMD(C_API, API, minixvm_api, RES(minixvm_api), 0),
-	CMD(C_RCREATE, REGION_CREATE, minixvm_region_create,
-	    RES(minixvm_region_create), WRITABLE),
-	CMD(C_RDESTROY, REGION_DESTROY, minixvm_region_destroy,
-	    RES(minixvm_region_destroy), 0),
-	CMD(C_MAP, MAP, minixvm_map, RES(minixvm_map), 0),
-	CMD(C_UNMAP, UNMAP, minixvm_unmap, -1, 0),
-	CMD(C_ENDPOINT, ENDPOINT, minixvm_endpoint, RES(minixvm_endpoint), 0),
-	CMD(C_GRANT, GRANT, minixvm_grant, RES(minixvm_grant),
-	    MINIXVM_GRANT_INDIRECT),
-	CMD(C_REVOKE, REVOKE, minixvm_revoke, -1, 0),
-	CMD(C_SAFEMAP, SAFEMAP, minixvm_safemap, RES(minixvm_safemap), 0),
-	CMD(C_SAFEREVMAP, SAFEREVMAP, minixvm_saferevmap, -1,
-	    MINIXVM_REVMAP_ADDR),
-	CMD(C_SAFEUNMAP, SAFEUNMAP, minixvm_safeunmap,
-	    RES(minixvm_safeunmap), 0),
-	CMD(C_SAFECOPY, SAFECOPY, minixvm_safecopy, -1, MINIXVM_COPY_TO),
-	CMD(C_VSAFECOPY, VSAFECOPY, minixvm_vsafecopy, -1, 0),
+	[C_API] = CMD(API, minixvm_api, RES(minixvm_api), 0),
+	[C_RCREATE] = CMD(REGION_CREATE, minixvm_region_create,
+			  RES(minixvm_region_create), WRITABLE),
+	[C_RDESTROY] = CMD(REGION_DESTROY, minixvm_region_destroy,
+			   RES(minixvm_region_destroy), 0),
+	[C_MAP] = CMD(MAP, minixvm_map, RES(minixvm_map), 0),
+	[C_UNMAP] = CMD(UNMAP, minixvm_unmap, -1, 0),
+	[C_ENDPOINT] = CMD(ENDPOINT, minixvm_endpoint,
+			   RES(minixvm_endpoint), 0),
+	[C_GRANT] = CMD(GRANT, minixvm_grant, RES(minixvm_grant),
+			MINIXVM_GRANT_INDIRECT),
+	[C_REVOKE] = CMD(REVOKE, minixvm_revoke, -1, 0),
+	[C_SAFEMAP] = CMD(SAFEMAP, minixvm_safemap, RES(minixvm_safemap), 0),
+	[C_SAFEREVMAP] = CMD(SAFEREVMAP, minixvm_saferevmap, -1,
+			     MINIXVM_REVMAP_ADDR),
+	[C_SAFEUNMAP] = CMD(SAFEUNMAP, minixvm_safeunmap,
+			    RES(minixvm_safeunmap), 0),
+	[C_SAFECOPY] = CMD(SAFECOPY, minixvm_safecopy, -1, MINIXVM_COPY_TO),
+	[C_VSAFECOPY] = CMD(VSAFECOPY, minixvm_vsafecopy, -1, 0),
 	[C_UNKNOWN] = { "unknown", 0, 0, -1, 0 },
 #undef RES
 #undef CMD
@@ -288,12 +292,10 @@ FIXTURE_SETUP(badinput)
 FIXTURE_TEARDOWN(badinput)
 {
 	/* This process's endpoint outlives the test: its grants go now. */
-	if (self->g_mine) {
-		EXPECT_EQ(0, mxvm_revoke(self->c.fd, self->g_mine, NULL));
-	}
-	if (self->g_spare) {
-		EXPECT_EQ(0, mxvm_revoke(self->c.fd, self->g_spare, NULL));
-	}
+	EXPECT_EQ(0, self->g_mine ?
+		  mxvm_revoke(self->c.fd, self->g_mine, NULL) : 0);
+	EXPECT_EQ(0, self->g_spare ?
+		  mxvm_revoke(self->c.fd, self->g_spare, NULL) : 0);
 	if (self->pid_a > 0) {
 		close(self->sock_a);
 		waitpid(self->pid_a, NULL, 0);
@@ -310,7 +312,7 @@ FIXTURE_TEARDOWN(badinput)
 }
 
 /* A valid argument for command @c: it would succeed and change state. */
-static union arg *valid(FIXTURE_DATA(badinput) *self, int c)
+static union arg *valid(FIXTURE_DATA(badinput) * self, int c)
 {
 	union arg *u = self->arg;
 
@@ -380,7 +382,7 @@ static union arg *valid(FIXTURE_DATA(badinput) *self, int c)
 }
 
 /* A's granted pages, read through the grant. */
-static void read_peer(FIXTURE_DATA(badinput) *self)
+static void read_peer(FIXTURE_DATA(badinput) * self)
 {
 	memset(self->peer, 0, 4 * PS);
 	mxvm_safecopy_from(self->c.fd, self->a_ep, self->ga_me, 0, self->peer,
@@ -393,7 +395,7 @@ static void read_peer(FIXTURE_DATA(badinput) *self)
  * must stay as they were (0: not readable, not compared).
  */
 static void try_bad(struct __test_metadata *_metadata,
-		    FIXTURE_DATA(badinput) *self, int fd, int c,
+		    FIXTURE_DATA(badinput) * self, int fd, int c,
 		    unsigned long cmd, void *arg, size_t arg_len,
 		    unsigned long long emask, const char *what)
 {
@@ -449,10 +451,16 @@ static void try_bad(struct __test_metadata *_metadata,
 	__atomic_add_fetch(&counts[c], 1, __ATOMIC_RELAXED);
 }
 
-/* The argument at self->arg, sent to the module with command c. */
-#define BADM(ci, mask, what)						\
-	try_bad(_metadata, self, self->c.fd, ci, cmds[ci].cmd, self->arg, \
-		(ci) == C_VSAFECOPY ? 0 : sizeof(union arg), mask, what)
+/* The argument at self->arg, sent to the module with command @c. */
+static void bad_arg(struct __test_metadata *_metadata,
+		    FIXTURE_DATA(badinput) * self, int c,
+		    unsigned long long emask, const char *what)
+{
+	try_bad(_metadata, self, self->c.fd, c, cmds[c].cmd, self->arg,
+		c == C_VSAFECOPY ? 0 : sizeof(union arg), emask, what);
+}
+
+#define BADM(ci, mask, what)	bad_arg(_metadata, self, ci, mask, what)
 #define BAD2(ci, e1, e2, what)	BADM(ci, EB(e1) | EB(e2), what)
 #define BAD(ci, e, what)	BADM(ci, EB(e), what)
 
@@ -465,7 +473,7 @@ TEST_F_TIMEOUT(badinput, common, 600)
 	union arg *u;
 	char what[80];
 
-	for (unsigned int i = 0; i < sizeof(bad_nr) / sizeof(bad_nr[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad_nr); i++) {
 		valid(self, C_API);
 		try_bad(_metadata, self, self->c.fd, C_UNKNOWN,
 			_IO(MINIXVM_TYPE, bad_nr[i]), self->arg,
@@ -580,7 +588,7 @@ TEST_F(badinput, readonly_argument)
 {
 	static const int c_out[] = { C_API, C_RCREATE, C_ENDPOINT, C_GRANT };
 
-	for (unsigned int i = 0; i < sizeof(c_out) / sizeof(c_out[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(c_out); i++) {
 		int c = c_out[i];
 
 		ASSERT_EQ(0, mprotect(self->ro_arg, PS,
@@ -629,7 +637,7 @@ TEST_F(badinput, regions)
 	union arg *u;
 	char what[64];
 
-	for (unsigned int i = 0; i < sizeof(bad_len) / sizeof(bad_len[0]);
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad_len);
 	     i++) {
 		u = valid(self, C_RCREATE);
 		u->rc.length = bad_len[i];
@@ -637,7 +645,7 @@ TEST_F(badinput, regions)
 			 (unsigned long long)bad_len[i]);
 		BAD(C_RCREATE, EINVAL, what);
 	}
-	for (unsigned int i = 0; i < sizeof(huge_len) / sizeof(huge_len[0]);
+	for (unsigned int i = 0; i < ARRAY_SIZE(huge_len);
 	     i++) {
 		u = valid(self, C_RCREATE);
 		u->rc.length = huge_len[i];
@@ -653,7 +661,7 @@ TEST_F(badinput, regions)
 	u->rc.length = 0;
 	BAD(C_RCREATE, EINVAL, "length 0, out fields set");
 
-	for (unsigned int i = 0; i < sizeof(bad_id) / sizeof(bad_id[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad_id); i++) {
 		u = valid(self, C_RDESTROY);
 		u->rd.id = bad_id[i];
 		snprintf(what, sizeof(what), "id %#x", bad_id[i]);
@@ -690,7 +698,7 @@ struct bad_range {
 	int e1, e2;
 };
 
-static unsigned int map_ranges(FIXTURE_DATA(badinput) *self,
+static unsigned int map_ranges(FIXTURE_DATA(badinput) * self,
 			       struct bad_range *t, char *good)
 {
 	char *r = self->r.addr, *d = self->d.addr;
@@ -762,12 +770,17 @@ TEST_F(badinput, map_unmap)
 	}
 	n = map_ranges(self, t, self->d.addr + 2 * PS);
 	for (unsigned int i = 0; i < n; i++) {
+		/* A destination over the source overlaps it: EINVAL. */
+		bool over = t[i].addr < U64(self->r.addr) + t[i].len &&
+			    U64(self->r.addr) < t[i].addr + t[i].len;
+
 		u = valid(self, C_MAP);
 		u->map.dst_addr = t[i].addr;
 		u->map.length = t[i].len;
 		snprintf(what, sizeof(what), "destination %s", t[i].what);
 		BADM(C_MAP, EB(t[i].e1) | EB(t[i].e2) |
-		     (t[i].len > 4 * PS ? EB(EFAULT) : 0), what);
+		     (t[i].len > 4 * PS ? EB(EFAULT) : 0) |
+		     (over ? EB(EINVAL) : 0), what);
 	}
 	n = map_ranges(self, t, self->d.addr);
 	for (unsigned int i = 0; i < n; i++) {
@@ -908,7 +921,7 @@ TEST_F(badinput, grant)
 			{ "A's gid in B's table", 1, 0, EPERM },
 		};
 
-		for (unsigned int i = 0; i < sizeof(ind) / sizeof(ind[0]);
+		for (unsigned int i = 0; i < ARRAY_SIZE(ind);
 		     i++) {
 			const __u32 from[] = { self->a_ep, self->b_ep,
 					       self->dead_ep, NEVER_EP, 0 };
@@ -944,7 +957,7 @@ struct bad_ref {
 	int e;
 };
 
-static unsigned int bad_refs(FIXTURE_DATA(badinput) *self,
+static unsigned int bad_refs(FIXTURE_DATA(badinput) * self,
 			     struct bad_ref *t)
 {
 	unsigned int n = 0;
@@ -984,7 +997,7 @@ TEST_F(badinput, revoke_saferevmap_safeunmap)
 
 	ASSERT_NE(self->ga_b, self->g_mine);
 	ASSERT_NE(self->ga_b, self->g_spare);
-	for (unsigned int i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(g); i++) {
 		const __u32 gid[] = { 0, 0x80000000U, ~0U, self->ga_b,
 				      self->g_mine + 0x300 };
 
@@ -1167,7 +1180,7 @@ TEST_F(badinput, safecopy)
 #endif
 		};
 
-		for (unsigned int i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+		for (unsigned int i = 0; i < ARRAY_SIZE(b); i++) {
 			const __u64 addr[] = {
 				0, KADDR, ~0ULL - 49,
 				U64(self->r.addr + 4 * PS - 50), self->a_addr,

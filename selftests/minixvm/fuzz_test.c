@@ -529,7 +529,7 @@ static const char * const counters[] = {
 	"nr_grant_maps",
 };
 
-#define NR_COUNTERS	(sizeof(counters) / sizeof(counters[0]))
+#define NR_COUNTERS	ARRAY_SIZE(counters)
 
 static unsigned long env_ulong(const char *name, unsigned long def)
 {
