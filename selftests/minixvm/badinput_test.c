@@ -1187,14 +1187,15 @@ TEST_F(badinput, safecopy)
 				1ULL << 56, U64(self->buf.addr) + (1ULL << 32),
 			};
 
-			u = valid(self, C_SAFECOPY);
-			u->copy.addr = addr[b[i].which];
-			BAD(C_SAFECOPY, EFAULT, b[i].what);
+			/* To first: from would copy A's bytes into the buffer. */
 			u = valid(self, C_SAFECOPY);
 			u->copy.flags = MINIXVM_COPY_TO;
 			u->copy.addr = addr[b[i].which];
 			snprintf(what, sizeof(what), "to, %s", b[i].what);
 			BAD(C_SAFECOPY, EFAULT, what);
+			u = valid(self, C_SAFECOPY);
+			u->copy.addr = addr[b[i].which];
+			BAD(C_SAFECOPY, EFAULT, b[i].what);
 		}
 	}
 	/* A buffer the caller may only read. */
