@@ -584,7 +584,7 @@ TEST_F_TIMEOUT(badinput, common, 600)
  * A read-only argument for a command that writes an answer: EFAULT, and
  * nothing made (REGION_CREATE and GRANT undo what they made).
  */
-TEST_F(badinput, readonly_argument)
+TEST_F_TIMEOUT(badinput, readonly_argument, 300)
 {
 	static const int c_out[] = { C_API, C_RCREATE, C_ENDPOINT, C_GRANT };
 
@@ -601,7 +601,7 @@ TEST_F(badinput, readonly_argument)
 	}
 }
 
-TEST_F(badinput, api)
+TEST_F_TIMEOUT(badinput, api, 300)
 {
 	union arg *u;
 
@@ -628,7 +628,7 @@ TEST_F(badinput, api)
 	BAD(C_API, EINVAL, "features ~0");
 }
 
-TEST_F(badinput, regions)
+TEST_F_TIMEOUT(badinput, regions, 300)
 {
 	static const __u64 bad_len[] = { 0, 1, PS - 1, PS + 1 };
 	static const __u64 huge_len[] = { 1ULL << 62, 1ULL << 40, ~0ULL,
@@ -739,7 +739,7 @@ static unsigned int map_ranges(FIXTURE_DATA(badinput) * self,
 	return n;
 }
 
-TEST_F(badinput, map_unmap)
+TEST_F_TIMEOUT(badinput, map_unmap, 300)
 {
 	static const __u32 bad_mode[] = { 0, 4, 0x100, ~0U };
 	struct bad_range t[32];
@@ -804,7 +804,7 @@ TEST_F(badinput, map_unmap)
 	BAD(C_MAP, EACCES, "SHARED from a read-only region");
 }
 
-TEST_F(badinput, grant)
+TEST_F_TIMEOUT(badinput, grant, 300)
 {
 	static const __u32 bad_access[] = { 0, 8, 1U << 31, ~0U };
 	union arg *u;
@@ -979,7 +979,7 @@ static unsigned int bad_refs(FIXTURE_DATA(badinput) * self,
 	return n;
 }
 
-TEST_F(badinput, revoke_saferevmap_safeunmap)
+TEST_F_TIMEOUT(badinput, revoke_saferevmap_safeunmap, 300)
 {
 	struct bad_range t[32];
 	unsigned int n;
@@ -1061,7 +1061,7 @@ TEST_F(badinput, revoke_saferevmap_safeunmap)
 	BAD(C_SAFEUNMAP, EINVAL, "flags 2, out_count set");
 }
 
-TEST_F(badinput, safemap)
+TEST_F_TIMEOUT(badinput, safemap, 300)
 {
 	static const __u32 bad_mode[] = { 0, 4, ~0U };
 	struct bad_ref refs[16];
@@ -1118,7 +1118,7 @@ TEST_F(badinput, safemap)
 	}
 }
 
-TEST_F(badinput, safecopy)
+TEST_F_TIMEOUT(badinput, safecopy, 300)
 {
 	struct bad_ref refs[16];
 	unsigned int n;
@@ -1204,7 +1204,7 @@ TEST_F(badinput, safecopy)
 	BAD(C_SAFECOPY, EFAULT, "from, into a read-only region");
 }
 
-TEST_F(badinput, vsafecopy)
+TEST_F_TIMEOUT(badinput, vsafecopy, 300)
 {
 	union arg *u;
 
