@@ -61,6 +61,7 @@ struct slot {
 struct fuzzer {
 	uint64_t rng;
 	int id, nworkers;
+	bool is_worker;		/* not a forked child of one */
 	int fd;
 	struct board *b;
 	char *arena;
@@ -129,6 +130,24 @@ static __u32 some_ep(struct fuzzer *f)
 static __u32 some_gid(struct fuzzer *f)
 {
 	return f->b->gid[rnd(f) % f->nworkers][rnd(f) % NR_GIDS];
+}
+
+/* A grant id of the caller's own table, mostly. */
+static __u32 own_gid(struct fuzzer *f)
+{
+	return one_in(f, 4) ? some_gid(f) :
+	       f->b->gid[f->id][rnd(f) % NR_GIDS];
+}
+
+/* A grantor and one of its grant ids; now and then a mismatched pair. */
+static void some_grant(struct fuzzer *f, __u32 *ep, __u32 *gid)
+{
+	unsigned int w = rnd(f) % f->nworkers;
+
+	*ep = f->b->ep[w];
+	*gid = f->b->gid[w][rnd(f) % NR_GIDS];
+	if (one_in(f, 8))
+		*gid = some_gid(f);
 }
 
 /* A value a field of a structure might get. */
@@ -211,8 +230,7 @@ static void plausible(struct fuzzer *f, unsigned int nr, void *buf)
 		a->access = 1 + rnd(f) % 7;
 		if (one_in(f, 3)) {
 			a->flags = MINIXVM_GRANT_INDIRECT;
-			a->from = some_ep(f);
-			a->from_gid = some_gid(f);
+			some_grant(f, &a->from, &a->from_gid);
 		} else {
 			a->addr = own_addr(f);
 			a->length = len;
@@ -220,13 +238,12 @@ static void plausible(struct fuzzer *f, unsigned int nr, void *buf)
 		break;
 	}
 	case _MINIXVM_REVOKE:
-		((struct minixvm_revoke *)buf)->gid = some_gid(f);
+		((struct minixvm_revoke *)buf)->gid = own_gid(f);
 		break;
 	case _MINIXVM_SAFEMAP: {
 		struct minixvm_safemap *a = buf;
 
-		a->grantor = some_ep(f);
-		a->gid = some_gid(f);
+		some_grant(f, &a->grantor, &a->gid);
 		a->mode = 1 + rnd(f) % 3;
 		a->offset = PS * (rnd(f) % 4);
 		a->dst_addr = own_addr(f);
@@ -241,7 +258,7 @@ static void plausible(struct fuzzer *f, unsigned int nr, void *buf)
 			a->addr = own_addr(f);
 			a->length = len;
 		} else {
-			a->gid = some_gid(f);
+			a->gid = own_gid(f);
 		}
 		break;
 	}
@@ -252,8 +269,7 @@ static void plausible(struct fuzzer *f, unsigned int nr, void *buf)
 		struct minixvm_safecopy *a = buf;
 
 		a->flags = rnd(f) % 2;
-		a->endpoint = some_ep(f);
-		a->gid = some_gid(f);
+		some_grant(f, &a->endpoint, &a->gid);
 		a->offset = rnd(f) % (4 * PS);
 		a->addr = (uintptr_t)f->scratch + rnd(f) % PS;
 		a->length = 1 + rnd(f) % (2 * PS);
@@ -270,8 +286,7 @@ static void plausible(struct fuzzer *f, unsigned int nr, void *buf)
 
 			memset(e, 0, sizeof(*e));
 			e->flags = rnd(f) % 2;
-			e->endpoint = some_ep(f);
-			e->gid = some_gid(f);
+			some_grant(f, &e->endpoint, &e->gid);
 			e->offset = rnd(f) % (4 * PS);
 			e->addr = (uintptr_t)f->scratch + PS + rnd(f) % PS;
 			e->length = 1 + rnd(f) % PS;
@@ -382,6 +397,15 @@ static void map_slot(struct fuzzer *f, unsigned int i)
 		mxvm_fill(p, len / PS, (unsigned char)rnd(f));
 	s->addr = p;
 	s->len = len;
+	/* A worker (not its children, other endpoints) grants it anew. */
+	if (f->is_worker && one_in(f, 2)) {
+		__u32 gid = 0, to = one_in(f, 3) ? MINIXVM_ANY : some_ep(f);
+
+		if (!mxvm_grant(f->fd, to, p, len, MINIXVM_GRANT_READ |
+				MINIXVM_GRANT_MAP | (flags ? MINIXVM_GRANT_WRITE : 0),
+				&gid))
+			f->b->gid[f->id][rnd(f) % NR_GIDS] = gid;
+	}
 }
 
 /* Unmap a slot, or a part of it: a real hole now and then. */
@@ -451,6 +475,7 @@ static void fuzz_loop(struct fuzzer *f, bool is_kid)
 			pid_t pid;
 
 			kid.rng = rnd(f);
+			kid.is_worker = false;
 			pid = fork();
 			if (pid == 0) {
 				/* A short life: a quarter of a second. */
@@ -482,6 +507,7 @@ static void worker(struct board *b, int id, int nworkers, uint64_t seed,
 		.rng = seed ^ (0x1000003ULL * (id + 1)),
 		.id = id,
 		.nworkers = nworkers,
+		.is_worker = true,
 		.b = b,
 		.end = *end,
 	};
