@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install the Debian packages a make target needs, when they are missing.
-#   deps.sh check   qemu, busybox, kernel headers for 6.1 and 6.12, harness source
+#   deps.sh check   qemu, busybox, kernel headers for 6.1 and 6.12, harness source,
+#                   a 32-bit libc for the <name>32_test builds (gcc-multilib)
 #   deps.sh debug   what building the debug guest kernel needs
 #   deps.sh lint    sparse, coccinelle, checkpatch's source tree
 # As root the packages are installed with apt-get; otherwise the exact command
@@ -24,7 +25,7 @@ for what in "${@:-check}"; do
 	case "$what" in
 	check)
 		add "${base[@]}" qemu-system-x86 busybox-static linux-headers-amd64 \
-			linux-source-6.1
+			linux-source-6.1 gcc-multilib
 		;;
 	k612)
 		;;
