@@ -30,9 +30,14 @@
 /* Owner pages held at once. */
 #define MXVM_COPY_BATCH	16
 
-/* Copy between the pinned owner pages and the caller's buffer. */
+/*
+ * Copy between the pinned owner pages and the caller's buffer.  A copy to
+ * them goes through @bounce: copy_from_user() zero-fills what it could not
+ * read, and the owner's page must not get those zeroes when the caller's
+ * buffer faults.
+ */
 static int mxvm_copy_pages(struct page **pages, unsigned long off,
-			   u64 uaddr, size_t len, bool to)
+			   u64 uaddr, size_t len, bool to, void *bounce)
 {
 	void __user *ubuf = u64_to_user_ptr(uaddr);
 	unsigned int i = 0;
@@ -41,11 +46,15 @@ static int mxvm_copy_pages(struct page **pages, unsigned long off,
 
 	while (len) {
 		n = min_t(size_t, len, PAGE_SIZE - off);
+		if (to && copy_from_user(bounce, ubuf, n))
+			return -EFAULT;
 		kaddr = kmap_local_page(pages[i]);
-		if (to)
-			left = copy_from_user(kaddr + off, ubuf, n);
-		else
+		if (to) {
+			memcpy(kaddr + off, bounce, n);
+			left = 0;
+		} else {
 			left = copy_to_user(ubuf, kaddr + off, n);
+		}
 		kunmap_local(kaddr);
 		if (left)
 			return -EFAULT;
@@ -62,26 +71,39 @@ static int mxvm_copy_remote(struct mm_struct *mm, u64 raddr, u64 uaddr,
 {
 	struct page *pages[MXVM_COPY_BATCH];
 	unsigned long start, nr, off;
+	void *bounce = NULL;
 	size_t chunk;
 	int ret = 0;
 	long got;
 
+	if (to) {
+		bounce = mxvm_alloc_obj(PAGE_SIZE, GFP_KERNEL);
+		if (!bounce)
+			return -ENOMEM;
+	}
 	while (len && !ret) {
-		if (fatal_signal_pending(current))
-			return -EINTR;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		start = raddr & PAGE_MASK;
 		off = raddr - start;
 		chunk = min_t(u64, len, MXVM_COPY_BATCH * PAGE_SIZE - off);
 		nr = DIV_ROUND_UP(off + chunk, PAGE_SIZE);
-		if (mmap_read_lock_killable(mm))
-			return -EINTR;
+		if (mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			break;
+		}
 		got = mxvm_pin_user_pages_remote(mm, start, nr,
 						 to ? FOLL_WRITE : 0, pages);
 		mmap_read_unlock(mm);
-		if (got < 0)
-			return got == -ENOMEM || got == -EINTR ? got : -EFAULT;
+		if (got < 0) {
+			ret = got == -ENOMEM || got == -EINTR ? got : -EFAULT;
+			break;
+		}
 		if (got == nr)
-			ret = mxvm_copy_pages(pages, off, uaddr, chunk, to);
+			ret = mxvm_copy_pages(pages, off, uaddr, chunk, to,
+					      bounce);
 		else
 			ret = -EFAULT;
 		/* A copy to them that failed half-way still wrote some. */
@@ -91,6 +113,7 @@ static int mxvm_copy_remote(struct mm_struct *mm, u64 raddr, u64 uaddr,
 		len -= chunk;
 		cond_resched();
 	}
+	mxvm_free_obj(bounce);
 	return ret;
 }
 
