@@ -132,7 +132,7 @@ resolve_kernel() {
 		KVER=$(cat "$tree/include/config/kernel.release")
 		KDIR=$tree
 		VMLINUZ=$tree/arch/x86/boot/bzImage
-		TIMEOUT=1500
+		TIMEOUT=3600
 		EXTRA="debug_pagealloc=on page_table_check=on kasan_multi_shot"
 		EXTRA+=" kmemleak=on hung_task_panic=0"
 		# Seen once: an endless KASAN wild-memory-access storm from an

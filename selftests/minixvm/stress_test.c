@@ -179,7 +179,7 @@ static void *w_toucher(void *arg)
 					      (r * REG_STRIDE + i) * PS), &v,
 				 false);
 		if (!(++touches & 7))
-			usleep(2000);
+			usleep(10000);
 	}
 	return NULL;
 }
