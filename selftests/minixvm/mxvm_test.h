@@ -623,12 +623,8 @@ static inline void mxvm_ctx_setup(struct __test_metadata *_metadata,
 	c->fd = mxvm_ctx_open(_metadata, c);
 }
 
-/*
- * FIXTURE_TEARDOWN: reap a child left behind, unmap everything, close the
- * files; then nothing may be left (the "nothing leaked" rule).
- */
-static inline void mxvm_ctx_teardown(struct __test_metadata *_metadata,
-				     struct mxvm_ctx *c)
+/* Reap a child left behind, unmap everything, close the files. */
+static inline void mxvm_ctx_release(struct mxvm_ctx *c)
 {
 	if (c->child > 0) {
 		kill(c->child, SIGKILL);
@@ -641,6 +637,16 @@ static inline void mxvm_ctx_teardown(struct __test_metadata *_metadata,
 	}
 	while (c->nr_fds)
 		close(c->fds[--c->nr_fds]);
+}
+
+/*
+ * FIXTURE_TEARDOWN: release everything; then nothing may be left (the
+ * "nothing leaked" rule).
+ */
+static inline void mxvm_ctx_teardown(struct __test_metadata *_metadata,
+				     struct mxvm_ctx *c)
+{
+	mxvm_ctx_release(c);
 	EXPECT_EQ(c->pages_before, mxvm_sysfs_long("nr_pages"));
 	EXPECT_EQ(c->objects_before, mxvm_sysfs_long("nr_objects"));
 }

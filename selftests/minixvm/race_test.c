@@ -282,17 +282,7 @@ FIXTURE_TEARDOWN(race)
 			waitpid(self->pid[i], NULL, 0);
 		}
 	}
-	if (c->child > 0) {
-		kill(c->child, SIGKILL);
-		waitpid(c->child, NULL, 0);
-		c->child = 0;
-	}
-	while (c->nr_maps) {
-		c->nr_maps--;
-		munmap(c->maps[c->nr_maps].addr, c->maps[c->nr_maps].len);
-	}
-	while (c->nr_fds)
-		close(c->fds[--c->nr_fds]);
+	mxvm_ctx_release(c);
 	expect_counts(_metadata, &self->base, 0, "teardown");
 	alarm(0);
 }
