@@ -1397,6 +1397,7 @@ TEST_F(grant, enomem_all_or_nothing)
 	struct minixvm_safeunmap u = { .size = sizeof(u) };
 	static char buf[PS] __attribute__((aligned(4096)));
 	struct minixvm_copy_vec cv[2];
+	struct minixvm_safecopy sc;
 	struct minixvm_vsafecopy vc = { .size = sizeof(vc), .count = 2,
 					.vec = (uintptr_t)cv };
 	struct minixvm_map mm;
@@ -1446,15 +1447,23 @@ TEST_F(grant, enomem_all_or_nothing)
 	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_VSAFECOPY,
 				&vc, "VSAFECOPY");
 	EXPECT_EQ(2, vc.out_done);
+	/* A copy to a grant takes a bounce buffer first. */
+	sc = (struct minixvm_safecopy){ .size = sizeof(sc),
+					.flags = MINIXVM_COPY_TO,
+					.endpoint = ME, .gid = g.out_gid,
+					.offset = PS, .addr = (uintptr_t)buf,
+					.length = PS };
+	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_SAFECOPY,
+				&sc, "SAFECOPY to");
 	rv.gid = g.out_gid;
 	failed += walk_failures(_metadata, &fi, CTX, MINIXVM_IOC_REVOKE, &rv,
 				"REVOKE");
 	EXPECT_EQ(1, rv.out_count);
 	fi_stop(&fi);
-	EXPECT_LE(11, failed);
+	EXPECT_LE(12, failed);
 	TH_LOG("%u allocation failures injected", failed);
 	mxvm_figure("fi.grant_calls", "%u", failed,
-		    "injected failures over GRANT, SAFEMAP, MAP, SAFEREVMAP, SAFEUNMAP, VSAFECOPY, REVOKE");
+		    "injected failures over GRANT, SAFEMAP, MAP, SAFEREVMAP, SAFEUNMAP, (V)SAFECOPY, REVOKE");
 }
 
 /* The grantee's own UNMAP ends the mappings through grants it covers. */

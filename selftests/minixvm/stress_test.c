@@ -25,8 +25,10 @@
  * end their sharing.
  *
  * Deterministic by seed.  Environment (kernel command line in the guests):
- *   minixvm_stress_ops=N    operations (default 200000 on a kernel with
- *                           fault injection, 20000 otherwise)
+ *   minixvm_stress_ops=N    operations that apply (default 200000 on a
+ *                           kernel with fault injection, 20000 otherwise;
+ *                           those that do not apply in the state they
+ *                           meet are drawn on top)
  *   minixvm_stress_seed=S   the seed (default: from the time; printed)
  *   minixvm_stress_universes=U  independent sets of processes and models
  *                           run at once (default 2), universe u with seed
@@ -1721,9 +1723,12 @@ static void gen(struct op *o, uint64_t *s)
 		o->x[k] = rnd(s);
 }
 
-/* Run @ops[0..n) in fresh processes; the index of the failing op or -1. */
-static long replay(struct run *m, const struct op *ops, long n,
-		   const bool *skip)
+/*
+ * Run @ops[0..n) in fresh processes, or fewer once @target operations
+ * applied (0: no target); the index of the failing op, or -1.
+ */
+static long replay_until(struct run *m, const struct op *ops, long n,
+			 const bool *skip, unsigned long target)
 {
 	long k, failed = -1;
 
@@ -1741,6 +1746,8 @@ static long replay(struct run *m, const struct op *ops, long n,
 		if (spawn(m, p))
 			break;
 	for (k = 0; k < n && !m->failure[0]; k++) {
+		if (target && m->done >= target)
+			break;
 		if (skip && skip[k])
 			continue;
 		if (m->verbose)
@@ -1756,6 +1763,12 @@ static long replay(struct run *m, const struct op *ops, long n,
 		failed = k - 1;
 	reap(m);
 	return failed;
+}
+
+static long replay(struct run *m, const struct op *ops, long n,
+		   const bool *skip)
+{
+	return replay_until(m, ops, n, skip, 0);
 }
 
 /* Drop operations while the sequence still fails; print what is left. */
@@ -1837,15 +1850,20 @@ static int run_universe(int u, uint64_t seed, long nops, bool fi, int out)
 	uint64_t s = seed;
 	time_t t0 = time(NULL);
 	struct op *ops;
-	long failed;
+	long failed, nops_drawn;
 
-	ops = calloc(nops, sizeof(*ops));
+	/*
+	 * @nops operations that apply: some drawn do not in the state they
+	 * meet (about one in five), so draw more and stop at the count.
+	 */
+	nops_drawn = nops * 2 + 1000;
+	ops = calloc(nops_drawn, sizeof(*ops));
 	if (!m || !ops || prctl(PR_SET_CHILD_SUBREAPER, 1))
 		return 1;
-	for (long k = 0; k < nops; k++)
+	for (long k = 0; k < nops_drawn; k++)
 		gen(&ops[k], &s);
 	m->inject = fi;
-	failed = replay(m, ops, nops, NULL);
+	failed = replay_until(m, ops, nops_drawn, NULL, nops);
 	printf("# universe %d (seed %llu): %lu operations done, %lu did not apply,\n",
 	       u, (unsigned long long)seed, m->done, m->skipped);
 	printf("#   %lu pages checked, %lu failures injected, %ld s\n",
