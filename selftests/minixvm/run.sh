@@ -10,7 +10,7 @@
 #
 # Prints one line per result, "PASS name", "FAIL name" or "SKIP name", the
 # tests' own output behind "# ", then the figures the tests reported (their
-# lines "MINIXVM_FIGURE key value what") as "FIGURE key value what", and
+# lines "MINIXVM_FIGURE key value what") as "FIGURE test:key value what", and
 # last "N passed, N failed[, N skipped]".
 # Exits 0 if nothing failed, 1 otherwise, 4 (kselftest's skip) if it cannot
 # run at all.
@@ -91,7 +91,7 @@ for t in "$tests"/*_test; do
 	"$t" >"$out" 2>&1
 	rc=$?
 	sed 's/^/# /' "$out"
-	grep '^MINIXVM_FIGURE ' "$out" >>"$figures"
+	sed -n "s/^MINIXVM_FIGURE /MINIXVM_FIGURE $name:/p" "$out" >>"$figures"
 	# kselftest TAP: "ok N fixture.test", "not ok N ...", "ok N x # SKIP why"
 	counted=0
 	failed_before=$fail
