@@ -50,6 +50,8 @@
  *  - unmap_mapping_range() sleeps and takes i_mmap_rwsem: never under a
  *    spinlock;
  *  - a page is freed only after every PTE that mapped it was zapped;
+ *  - an operation that puts blocks others still hold calls mxvm_settle()
+ *    after its zaps and before it drops mxvm_lock (frames left to pins);
  *  - the statistics are atomics and need no lock;
  *  - mmput() never under mxvm_lock or an mmap_lock: the last one runs
  *    exit_mmap(), whose ->release and vm_ops->close take mxvm_lock.
