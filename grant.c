@@ -730,40 +730,67 @@ static void mxvm_gmaps_cut_runs(struct mxvm_range *r, struct list_head *spare)
 			      r->segs[i].nr, spare);
 }
 
+/**
+ * mxvm_gmaps_unshare() - end the sharing of runs, and their records with it
+ * @r: the runs
+ *
+ * The runs get private copies (MINIX unmap_memory(), mxvm_unshare_locked());
+ * their pages are then no longer mappings through any grant and leave
+ * every record.  Records strictly around a run are cut in two: at most one
+ * spare per run and record around it, whatever the order of the cuts.
+ * Called under mxvm_lock, by UNMAP and by revocations.
+ *
+ * Return: 0, or -ENOMEM or -EINTR and nothing changed.
+ */
+int mxvm_gmaps_unshare(struct mxvm_range *r)
+{
+	LIST_HEAD(spare);
+	int ret;
+
+	lockdep_assert_held(&mxvm_lock);
+	ret = mxvm_gmap_prealloc(&spare, mxvm_gmap_cuts(r));
+	if (!ret)
+		ret = mxvm_unshare_locked(r, false);
+	if (!ret)
+		mxvm_gmaps_cut_runs(r, &spare);
+	mxvm_gmap_free_list(&spare);
+	return ret;
+}
+
 /*
  * End one mapping as its grantor's process exits: the grantee's run gets
  * private copies, which cannot fail (mxvm_unshare_locked()), then the run
  * is cut out of the region's records.  A record cut in two needs a new
  * one; records are small, so that allocation does not fail either.
  */
-static void mxvm_gmap_end_exiting(struct mxvm_gmap *gmap)
+static void mxvm_gmap_end_exiting(struct mxvm_gmap *ended)
 {
-	struct mxvm_seg seg = { gmap->region, gmap->idx, gmap->nr };
+	struct mxvm_seg seg = { ended->region, ended->idx, ended->nr };
 	struct mxvm_range r = { &seg, 1 };
+	struct mxvm_gmap *gmap;
 	unsigned int n;
 	LIST_HEAD(spare);
 
 	lockdep_assert_held(&mxvm_lock);
 	mxvm_unshare_locked(&r, true);
-	for (n = mxvm_gmap_cuts(&r); n; n--)
-		list_add(&((struct mxvm_gmap *)
-			   mxvm_alloc_obj(sizeof(struct mxvm_gmap),
-					  GFP_KERNEL | __GFP_NOFAIL))->ep_node,
-			 &spare);
+	for (n = mxvm_gmap_cuts(&r); n; n--) {
+		gmap = mxvm_alloc_obj(sizeof(*gmap),
+				      GFP_KERNEL | __GFP_NOFAIL);
+		list_add(&gmap->ep_node, &spare);
+	}
 	mxvm_gmaps_cut_runs(&r, &spare);
 	mxvm_gmap_free_list(&spare);
 }
 
 /*
- * End mappings: each grantee's run gets private copies (MINIX
- * unmap_memory()), then the runs leave every record.  All or nothing.
+ * End mappings: each grantee's run gets private copies and leaves every
+ * record (mxvm_gmaps_unshare()).  All or nothing.
  */
 static int mxvm_gmaps_end(struct mxvm_gmap **gmaps, unsigned int n)
 {
 	struct mxvm_seg one, *segs = &one;
 	struct mxvm_range r;
 	unsigned int i;
-	LIST_HEAD(spare);
 	int ret;
 
 	lockdep_assert_held(&mxvm_lock);
@@ -779,16 +806,7 @@ static int mxvm_gmaps_end(struct mxvm_gmap **gmaps, unsigned int n)
 		segs[i] = (struct mxvm_seg){ gmaps[i]->region, gmaps[i]->idx,
 					     gmaps[i]->nr };
 	r = (struct mxvm_range){ segs, n };
-	/*
-	 * Records strictly around a run are cut in two: at most one spare
-	 * per run and record around it, whatever the order of the cuts.
-	 */
-	ret = mxvm_gmap_prealloc(&spare, mxvm_gmap_cuts(&r));
-	if (!ret)
-		ret = mxvm_unshare_locked(&r, false);
-	if (!ret)
-		mxvm_gmaps_cut_runs(&r, &spare);
-	mxvm_gmap_free_list(&spare);
+	ret = mxvm_gmaps_unshare(&r);
 	if (segs != &one)
 		kvfree(segs);
 	return ret;

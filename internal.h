@@ -422,6 +422,7 @@ void mxvm_gmap_cut(struct mxvm_region *region, unsigned long idx,
 void mxvm_gmap_add(struct mxvm_gmap_req *req, struct mxvm_seg *seg,
 		   u64 src_addr, struct list_head *spare);
 void mxvm_gmaps_region_gone(struct mxvm_region *region);
+int mxvm_gmaps_unshare(struct mxvm_range *r);
 void mxvm_grant_exit(void);
 
 /* safecopy.c: copies to and from granted memory */

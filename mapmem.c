@@ -622,8 +622,6 @@ int mxvm_unshare_locked(struct mxvm_range *r, bool exiting)
 int mxvm_unmap(struct mm_struct *mm, u64 addr, u64 len)
 {
 	struct mxvm_range r = {};
-	LIST_HEAD(spare);
-	unsigned int i;
 	int ret;
 
 	ret = mxvm_check_user_range(addr, len);
@@ -636,14 +634,8 @@ int mxvm_unmap(struct mm_struct *mm, u64 addr, u64 len)
 	ret = mxvm_resolve(mm, addr, len, &r);
 	if (!ret) {
 		mutex_lock(&mxvm_lock);
-		ret = mxvm_gmap_prealloc(&spare, mxvm_gmap_cuts(&r));
-		if (!ret)
-			ret = mxvm_unshare_locked(&r, false);
 		/* Private pages are no longer mappings through grants. */
-		for (i = 0; !ret && i < r.nsegs; i++)
-			mxvm_gmap_cut(r.segs[i].region, r.segs[i].idx,
-				      r.segs[i].nr, &spare);
-		mxvm_gmap_free_list(&spare);
+		ret = mxvm_gmaps_unshare(&r);
 		mutex_unlock(&mxvm_lock);
 	}
 	mmap_read_unlock(mm);
