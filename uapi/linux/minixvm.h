@@ -555,8 +555,11 @@ enum minixvm_copy_flags {
  * Errors: EINVAL for unknown @flags or a zero @length; EFAULT if the
  * caller's buffer or the owner's range is not wholly accessible (the
  * owner's pages are checked a batch of up to 16 pages at a time, so bytes
- * before the failing batch may have been copied); the grant errors
- * above; EINTR on a fatal signal; ENOMEM.
+ * before the failing batch may have been copied; a copy to the grant
+ * writes nothing of the owner's page whose bytes the caller's buffer could
+ * not give; a copy from it writes the bytes before the fault into the
+ * caller's buffer, as read(2) does); the grant errors above; EINTR on a
+ * fatal signal; ENOMEM.
  */
 struct minixvm_safecopy {
 	__u32 size;
