@@ -29,7 +29,8 @@
  *                           kernel with fault injection, 20000 otherwise;
  *                           those that do not apply in the state they
  *                           meet are drawn on top)
- *   minixvm_stress_seed=S   the seed (default: from the time; printed)
+ *   minixvm_stress_seed=S   the seed (default 1795596424, the same every
+ *                           run; printed)
  *   minixvm_stress_universes=U  independent sets of processes and models
  *                           run at once (default 2), universe u with seed
  *                           S + u
@@ -1902,7 +1903,11 @@ TEST_F_TIMEOUT(stress, model_checked, 6 * 3600)
 {
 	bool fi = access(FAIL_DIR "space", W_OK) == 0;
 	long nops = env_long("minixvm_stress_ops", fi ? 200000 : 20000);
-	uint64_t seed = env_long("minixvm_stress_seed", time(NULL));
+	/*
+	 * A fixed default, so that CI runs the same operations every time;
+	 * minixvm_stress_seed explores others.
+	 */
+	uint64_t seed = env_long("minixvm_stress_seed", 1795596424);
 	int nu = env_long("minixvm_stress_universes", 2);
 	struct totals sum = { 0 }, t;
 	pid_t pid[8];
