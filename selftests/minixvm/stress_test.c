@@ -553,8 +553,14 @@ struct via {
 	uint32_t gid;
 };
 
-/* One slot's part in one mapping through a grant. */
+/*
+ * One slot's part in one mapping through a grant.  A mapping is what the
+ * module keeps one record for: the slots of one region that carry the
+ * same @mid, always a run of consecutive pages.  Revocations end whole
+ * mappings and count them.
+ */
 struct mrec {
+	uint32_t mid;		/* the mapping */
 	int owner;		/* the direct grant: its process ... */
 	uint32_t gid;		/* ... and id */
 	int nvia;
@@ -620,6 +626,7 @@ struct run {
 	uint32_t dead[NDEAD];
 	int ndead;
 	uint64_t next_tag;
+	uint32_t next_mid;
 	bool inject;
 	bool verbose;		/* print each operation (the shrunk replay) */
 	/* what happened */
@@ -704,9 +711,32 @@ static void set_hole(struct run *m, int p, uint64_t addr, int n, bool hole)
 		m->proc[p].hole[(addr - m->proc[p].arena) / PS + k] = hole;
 }
 
+static bool slot_has(struct mreg *g, int i, uint32_t mid)
+{
+	for (int k = 0; k < g->recs[i].n; k++)
+		if (g->recs[i].v[k].mid == mid)
+			return true;
+	return false;
+}
+
+/*
+ * Slot @i leaves every mapping.  A mapping it cuts in two becomes two, as
+ * the module's record does: the pages after the cut get a mapping of
+ * their own.
+ */
 static void recs_cut(struct run *m, int p, int r, int i)
 {
-	m->proc[p].reg[r].recs[i].n = 0;
+	struct mreg *g = &m->proc[p].reg[r];
+
+	for (int k = 0; k < g->recs[i].n; k++) {
+		uint32_t mid = g->recs[i].v[k].mid, tail = ++m->next_mid;
+
+		for (int j = i + 1; j < NPG && slot_has(g, j, mid); j++)
+			for (int q = 0; q < g->recs[j].n; q++)
+				if (g->recs[j].v[q].mid == mid)
+					g->recs[j].v[q].mid = tail;
+	}
+	g->recs[i].n = 0;
 }
 
 static void rec_add(struct run *m, int p, int r, int i, const struct mrec *e)
@@ -741,35 +771,52 @@ static void slot_unshare(struct run *m, int p, int r, int i)
 }
 
 /*
- * End every mapping @match selects: each slot with such a record gets a
- * private copy, and with that none of its records is a mapping any more.
- * Returns how many slots.
+ * End every mapping that @match selects on any of its pages: each slot of
+ * such a mapping gets a private copy, and with that none of its records is
+ * a mapping any more.  Returns how many mappings ended.
  */
 static int recs_end(struct run *m,
 		    bool (*match)(int p, struct mrec *, void *), void *arg)
 {
-	int n = 0;
+	uint32_t ended[NPG * 16];
+	int n = 0, total = 0;
 
 	for (int p = 0; p < NPROC; p++) {
 		for (int r = 0; r < NREG; r++) {
 			struct mreg *g = &m->proc[p].reg[r];
+			bool end[NPG] = { false };
 
 			if (!m->proc[p].alive || !g->used)
 				continue;
+			/* Which mappings of this region end ... */
+			n = 0;
 			for (int i = 0; i < g->np; i++) {
 				struct mrecs *rs = &g->recs[i];
 
 				for (int k = 0; k < rs->n; k++) {
-					if (match(p, &rs->v[k], arg)) {
-						slot_unshare(m, p, r, i);
-						n++;
-						break;
-					}
+					uint32_t mid = rs->v[k].mid;
+					int j;
+
+					if (!match(p, &rs->v[k], arg))
+						continue;
+					for (j = 0; j < n && ended[j] != mid; j++)
+						;
+					if (j == n && n < (int)(sizeof(ended) /
+								sizeof(*ended)))
+						ended[n++] = mid;
 				}
 			}
+			/* ... then every page of them, all at once. */
+			for (int i = 0; i < g->np; i++)
+				for (int j = 0; j < n; j++)
+					end[i] |= slot_has(g, i, ended[j]);
+			for (int i = 0; i < g->np; i++)
+				if (end[i])
+					slot_unshare(m, p, r, i);
+			total += n;
 		}
 	}
-	return n;
+	return total;
 }
 
 struct grant_ref {
@@ -1158,6 +1205,8 @@ static void map_model(struct run *m, int sp, int sr, int si, int dp, int dr,
 		      int di, int n, uint32_t mode, const struct mrec *tmpl)
 {
 	struct mreg *s = &m->proc[sp].reg[sr], *d = &m->proc[dp].reg[dr];
+	uint32_t from[NPG * 16], to[NPG * 16], mid = ++m->next_mid;
+	int nfrom = 0;
 
 	for (int k = 0; k < n; k++)
 		recs_cut(m, dp, dr, di + k);
@@ -1172,19 +1221,33 @@ static void map_model(struct run *m, int sp, int sr, int si, int dp, int dr,
 		if (tmpl) {
 			struct mrec e = *tmpl;
 
+			e.mid = mid;
 			e.src_addr = page_addr(m, sp, sr, si + k);
 			rec_add(m, dp, dr, di + k, &e);
 		}
 	}
 	if (mode == MINIXVM_MAP_COW)
 		return;
-	/* Granted-in source pages shared onward take their records along. */
+	/*
+	 * Granted-in source pages shared onward take their records along:
+	 * each source mapping the range covers gives one new mapping.
+	 */
 	for (int k = 0; k < n; k++) {
 		struct mrecs *rs = &s->recs[si + k];
 
 		for (int j = 0; j < rs->n; j++) {
 			struct mrec e = rs->v[j];
+			int q;
 
+			for (q = 0; q < nfrom && from[q] != e.mid; q++)
+				;
+			if (q == nfrom) {
+				if (nfrom == (int)(sizeof(from) / sizeof(*from)))
+					abort();
+				from[nfrom] = e.mid;
+				to[nfrom++] = ++m->next_mid;
+			}
+			e.mid = to[q];
 			e.dst_addr = tmpl ? tmpl->dst_addr : NO_ADDR;
 			rec_add(m, dp, dr, di + k, &e);
 		}
@@ -1482,8 +1545,8 @@ static bool step(struct run *m, const struct op *o)
 		 * a revocation of a link ended every mapping through it.
 		 */
 		ended = recs_end(m, match_grant, &ref);
-		if (!ended != !rep.v[0])
-			fail(m, "%s: %llu mappings ended, the model ends %d pages",
+		if (ended != (int)rep.v[0])
+			fail(m, "%s: %llu mappings ended, the model ends %d",
 			     what, (unsigned long long)rep.v[0], ended);
 		if (c.op == C_REVOKE) {
 			m->proc[p].stale_gid = g->gid;
@@ -1506,8 +1569,8 @@ static bool step(struct run *m, const struct op *o)
 		if (!call(m, p, &c, &rep) || !expect(m, &c, &rep, 0, what))
 			break;
 		ended = recs_end(m, match_src, &ref);
-		if (!ended != !rep.v[0])
-			fail(m, "%s: %llu mappings ended, the model ends %d pages",
+		if (ended != (int)rep.v[0])
+			fail(m, "%s: %llu mappings ended, the model ends %d",
 			     what, (unsigned long long)rep.v[0], ended);
 		break;
 	}
@@ -1576,8 +1639,8 @@ static bool step(struct run *m, const struct op *o)
 		if (!call(m, p, &c, &rep) || !expect(m, &c, &rep, 0, what))
 			break;
 		ended = recs_end(m, match_dst, &ref);
-		if (!ended != !rep.v[0])
-			fail(m, "%s: %llu mappings ended, the model ends %d pages",
+		if (ended != (int)rep.v[0])
+			fail(m, "%s: %llu mappings ended, the model ends %d",
 			     what, (unsigned long long)rep.v[0], ended);
 		break;
 	}
@@ -1646,6 +1709,9 @@ static bool step(struct run *m, const struct op *o)
 			break;
 		}
 		ch->ep = rep.v[0];
+		if (m->verbose)
+			printf("#   process %d (endpoint %u): fork() -> process %d (endpoint %u)\n",
+			       p, pr->ep, q, ch->ep);
 		ch->arena = pr->arena;
 		memcpy(ch->hole, pr->hole, sizeof(ch->hole));
 		ch->alive = true;
@@ -1675,6 +1741,9 @@ static bool step(struct run *m, const struct op *o)
 			return false;
 		c.thread = 0;
 		c.fail_nth = 0;
+		if (m->verbose)
+			printf("#   process %d (endpoint %u): exit()\n", p,
+			       m->proc[p].ep);
 		send_cmd(m, p, &c, -1);
 		proc_gone(m, p);
 		break;
@@ -1738,6 +1807,7 @@ static long replay_until(struct run *m, const struct op *ops, long n,
 			region_free_recs(&m->proc[p].reg[r]);
 	memset(m->proc, 0, sizeof(m->proc));
 	m->ncells = 0;
+	m->next_mid = 0;
 	m->ndead = 0;
 	m->next_tag = 0;
 	m->failure[0] = 0;
