@@ -549,6 +549,16 @@ unsigned int mxvm_gmap_cuts(struct mxvm_range *dst)
 	return n;
 }
 
+/* Whether runs [@a, @a + @an) and [@b, @b + @bn) meet: where, in @lo, @hi. */
+static bool mxvm_runs_meet(unsigned long a, unsigned long an, unsigned long b,
+			   unsigned long bn, unsigned long *lo,
+			   unsigned long *hi)
+{
+	*lo = max(a, b);
+	*hi = min(a + an, b + bn);
+	return *lo < *hi;
+}
+
 /*
  * Give [@start, @start + @nr) of a map's pages, which @from's run covers
  * in the source, a record of their own in the destination runs @dst.
@@ -568,9 +578,7 @@ static unsigned int mxvm_gmap_derive_one(struct mxvm_gmap *from,
 
 	for (i = 0; i < dst->nsegs; off += dst->segs[i].nr, i++) {
 		seg = &dst->segs[i];
-		lo = max(start, off);
-		hi = min(start + nr, off + seg->nr);
-		if (lo >= hi)
+		if (!mxvm_runs_meet(start, nr, off, seg->nr, &lo, &hi))
 			continue;
 		n++;
 		if (!spare || WARN_ON_ONCE(list_empty(spare)))
@@ -618,9 +626,8 @@ unsigned int mxvm_gmap_derive(struct mxvm_range *src, struct mxvm_range *dst,
 	for (i = 0; i < src->nsegs; off += src->segs[i].nr, i++) {
 		seg = &src->segs[i];
 		list_for_each_entry(gmap, &seg->region->gmaps, region_node) {
-			lo = max(gmap->idx, seg->idx);
-			hi = min(gmap->idx + gmap->nr, seg->idx + seg->nr);
-			if (lo >= hi)
+			if (!mxvm_runs_meet(gmap->idx, gmap->nr, seg->idx,
+					    seg->nr, &lo, &hi))
 				continue;
 			n += mxvm_gmap_derive_one(gmap, dst, off + lo - seg->idx,
 						  hi - lo,
